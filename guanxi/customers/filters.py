@@ -1,0 +1,77 @@
+"""One filter definition for the customer list page and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.accounts.models import User
+from guanxi.accounts.visibility import reachable_owner_ids_q
+
+from . import choices
+from .models import Customer, Tag
+
+# Sorting accepts only these; each maps to a keyset-friendly (field, id) order.
+CUSTOMER_SORTS = {
+    "-id": ("-id",),
+    "id": ("id",),
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "number": ("number",),
+    "-number": ("-number",),
+    "updated_at": ("updated_at", "id"),
+    "-updated_at": ("-updated_at", "-id"),
+}
+
+
+def search_customers(queryset, value: str):
+    """Name, number or contact phone fragment. Parameterised by the ORM."""
+    value = (value or "").strip()[:100]
+    if not value:
+        return queryset
+    q = Q(name__icontains=value) | Q(number__iexact=value)
+    if any(ch.isdigit() for ch in value) and len(value) >= 4:
+        q |= Q(phone__contains=value)
+    return queryset.filter(q)
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    industry = django_filters.ChoiceFilter(label=_("Industry"), choices=choices.Industry.choices)
+    source = django_filters.ChoiceFilter(label=_("Lead source"), choices=choices.Source.choices)
+    stage = django_filters.ChoiceFilter(label=_("Funnel stage"), choices=choices.Stage.choices)
+    tag = django_filters.ModelChoiceFilter(
+        label=_("Tag"), field_name="tags", queryset=Tag.objects.all()
+    )
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=User.objects.none())
+    ordering = django_filters.ChoiceFilter(
+        label=_("Sort"),
+        method="filter_ordering",
+        choices=[
+            ("-id", _("Newest first")),
+            ("id", _("Oldest first")),
+            ("name", _("Name A→Z")),
+            ("-name", _("Name Z→A")),
+            ("number", _("Number ascending")),
+            ("-number", _("Number descending")),
+            ("-updated_at", _("Recently updated")),
+            ("updated_at", _("Least recently updated")),
+        ],
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["q", "industry", "source", "stage", "tag", "owner"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = kwargs.get("request")
+        user = user or getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self.filters["owner"].queryset = User.objects.filter(reachable_owner_ids_q(user))
+
+    def filter_q(self, queryset, name, value):
+        return search_customers(queryset, value)
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset.order_by(*CUSTOMER_SORTS.get(value, ("-id",)))
