@@ -1,4 +1,4 @@
-"""One env-driven settings file. Safe defaults for a laptop; production hardening when DEBUG is off."""
+"""One env-driven settings file: safe laptop defaults, production hardening when DEBUG is off."""
 
 import os
 from pathlib import Path

@@ -22,4 +22,3 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
 ]
-

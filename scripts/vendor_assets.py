@@ -8,6 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "node_modules"
 DEST = ROOT / "guanxi" / "static" / "vendor"
 
+ICONS = "bootstrap-icons/font"
 FILES = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "alpine-csp.min.js": "@alpinejs/csp/dist/cdn.min.js",
@@ -15,7 +16,7 @@ FILES = {
     "bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
     "echarts.min.js": "echarts/dist/echarts.min.js",
     "bootstrap-icons/bootstrap-icons.min.css": "bootstrap-icons/font/bootstrap-icons.min.css",
-    "bootstrap-icons/fonts/bootstrap-icons.woff2": "bootstrap-icons/font/fonts/bootstrap-icons.woff2",
+    "bootstrap-icons/fonts/bootstrap-icons.woff2": f"{ICONS}/fonts/bootstrap-icons.woff2",
     "bootstrap-icons/fonts/bootstrap-icons.woff": "bootstrap-icons/font/fonts/bootstrap-icons.woff",
 }
 

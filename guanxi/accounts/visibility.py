@@ -34,7 +34,5 @@ def customer_visibility_q(user: User, prefix: str = "") -> Q | None:
     q = Q(**{f"{p}owner": user.pk})
     if user.is_manager:
         q |= Q(**{f"{p}owner__team__manager": user.pk})
-    collab = CustomerCollaborator.objects.filter(
-        customer=OuterRef(f"{p}pk" if not prefix else prefix), user=user.pk
-    )
+    collab = CustomerCollaborator.objects.filter(customer=OuterRef(prefix or "pk"), user=user.pk)
     return q | Q(Exists(collab))

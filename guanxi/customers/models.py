@@ -194,6 +194,9 @@ class CustomerCollaborator(models.Model):
         # visibility rule: EXISTS(customer=?, user=?) and "customers I collaborate on"
         indexes = [models.Index(fields=["user", "customer"], name="collab_user_customer")]
 
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.customer_id}"
+
 
 class OwnershipChange(models.Model):
     """Kept forever: who owned a customer when, and who moved it (seed 001 §1)."""
@@ -216,12 +219,18 @@ class OwnershipChange(models.Model):
         verbose_name_plural = _("ownership changes")
         ordering = ["-changed_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_owner_id} → {self.to_owner_id}"
+
 
 class NumberSequence(models.Model):
     """Monthly counters behind customer numbers like C202405001."""
 
     key = models.CharField(max_length=16, unique=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last}"
 
 
 class Contact(VersionedModel):

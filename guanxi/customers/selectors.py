@@ -55,9 +55,7 @@ def customer_audit_trail(customer: Customer, limit: int = 100) -> list[dict[str,
             changes = []
             if record.history_type == "~" and record.prev_record is not None:
                 delta = record.diff_against(record.prev_record, excluded_fields=["version"])
-                changes = [
-                    {"field": c.field, "old": c.old, "new": c.new} for c in delta.changes
-                ]
+                changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
             entries.append(
                 {
                     "when": record.history_date,
