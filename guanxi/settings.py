@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.accounts",
     "guanxi.customers",
+    "guanxi.scoring",
 ]
 
 MIDDLEWARE = [

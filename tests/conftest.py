@@ -1,7 +1,6 @@
 """Shared fixtures. The personas follow ARCHITECTURE rule 3: owner, teammate,
 outsider, manager, other-team manager, director."""
 
-import os
 from dataclasses import dataclass
 
 import pytest
@@ -19,8 +18,6 @@ from .factories import (
     UserFactory,
 )
 
-# Playwright's sync API runs an event loop in the test thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @dataclass
