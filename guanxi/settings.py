@@ -150,6 +150,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- security -------------------------------------------------------------
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
@@ -194,8 +196,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXIES", "0"))
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+GUANXI_TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "guanxi.core.net.client_ip"
 AXES_VERBOSE = False
 
 # --- API ------------------------------------------------------------------
@@ -221,6 +223,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # The same choices appear under several field names; name each enum once.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "guanxi.customers.choices.Channel",
+        "LevelEnum": "guanxi.customers.choices.Level",
+    },
 }
 
 # --- jobs -----------------------------------------------------------------

@@ -41,6 +41,13 @@ class World:
         return PASSWORD
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    # Autouse fixtures run before `world`, whose seven users would otherwise spend
+    # ~2 s per test in PBKDF2. Live servers in other threads read the same settings.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db) -> World:
     team_a = TeamFactory(name="A")

@@ -163,6 +163,7 @@ class Customer(VersionedModel, SoftDeleteModel):
                 | models.Q(budget_max__isnull=True)
                 | models.Q(budget_min__lte=models.F("budget_max")),
                 name="cust_budget_range",
+                violation_error_message=_("The budget's lower bound exceeds its upper bound."),
             )
         ]
 

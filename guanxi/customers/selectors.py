@@ -20,6 +20,15 @@ def customer_get(user: User, pk: int) -> Customer:
     return get_object_or_404(visible_customers(user).select_related("owner"), pk=pk)
 
 
+def deleted_customer_get(user: User, pk: int) -> Customer:
+    """A soft-deleted customer the user could see if it were alive (for restore), or 404."""
+    from guanxi.accounts.visibility import customer_visibility_q
+
+    qs = Customer.objects.deleted()
+    q = customer_visibility_q(user)
+    return get_object_or_404(qs if q is None else qs.filter(q), pk=pk)
+
+
 def _scoped(model, user: User) -> QuerySet:
     return model.objects.filter(customer__in=visible_customers(user))
 

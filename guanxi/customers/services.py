@@ -155,18 +155,32 @@ def customer_restore(*, user: User, customer: Customer) -> Customer:
 # --- things that hang off a customer ---------------------------------------
 
 
+def _check_contact(obj) -> None:
+    contact_id = getattr(obj, "contact_id", None)
+    if (
+        contact_id
+        and not Contact.objects.filter(pk=contact_id, customer_id=obj.customer_id).exists()
+    ):
+        raise ValidationError({"contact": [_("This contact belongs to another customer.")]})
+
+
 def _create_child(model, *, user: User, customer: Customer, data: dict[str, Any]):
     _check_visible(user, customer)
     obj = model(customer=customer, **data)
     obj.full_clean()
+    _check_contact(obj)
     obj.save()
     return obj
 
 
 def _update_child(obj, *, user: User, version: int | None, data: dict[str, Any]):
     _check_visible(user, obj.customer)
+    if "customer" in data and data["customer"].pk != obj.customer_id:
+        # Moving a record to another customer needs that customer in reach too.
+        _check_visible(user, data["customer"])
     candidate = type(obj)(**{**_field_values(obj), **data})
     candidate.full_clean(validate_unique=False)
+    _check_contact(candidate)
     return versioned_update(obj, expected_version=version, changes=data)
 
 

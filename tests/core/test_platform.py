@@ -62,7 +62,7 @@ def test_login_is_throttled_with_translated_message(client):
 
 @pytest.mark.django_db
 def test_throttling_keys_on_real_client_behind_proxy(client, settings):
-    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.GUANXI_TRUSTED_PROXIES = 1
     UserFactory(username="target")
     for i in range(5):
         client.post(
@@ -109,3 +109,23 @@ def test_redis_job_queue_round_trip():
         assert result.get() == 5
     finally:
         huey.storage.flush_all()
+
+
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "expected"),
+    [
+        (0, "6.6.6.6", "10.0.0.1"),  # no proxy: the header is the client's own words
+        (1, "203.0.113.10", "203.0.113.10"),
+        (1, "6.6.6.6, 203.0.113.10", "203.0.113.10"),  # spoofed left part ignored
+        (2, "6.6.6.6, 203.0.113.10, 10.0.0.2", "203.0.113.10"),
+        (2, "", "10.0.0.1"),  # fewer hops than configured: the left-most known one
+    ],
+)
+def test_client_ip_counts_trusted_proxies_from_the_right(settings, trusted, forwarded, expected):
+    from django.test import RequestFactory
+
+    from guanxi.core.net import client_ip
+
+    settings.GUANXI_TRUSTED_PROXIES = trusted
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.1")
+    assert client_ip(request) == expected

@@ -1,0 +1,72 @@
+"""`guanxi demo`: load deterministic demo data. The work is in guanxi.customers.demo_data."""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from guanxi.customers import demo_data
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--as-of must be a date like 2025-06-30, not {value!r}.") from exc
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data: users director, manager_a, manager_b, rep_a1…, rep_b1…, admin "
+        "(teams A and B) and Chinese customers with contacts, interactions, orders and needs. "
+        "The same --seed (and --as-of) always gives the same data."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        defaults = demo_data.DemoOptions()
+        parser.add_argument("--customers", type=int, default=defaults.customers, metavar="N")
+        parser.add_argument("--orders", type=int, default=defaults.orders, metavar="M")
+        parser.add_argument(
+            "--reps", type=int, default=defaults.reps, metavar="R", help="reps over teams A and B"
+        )
+        parser.add_argument("--seed", type=int, default=defaults.seed, metavar="S")
+        parser.add_argument(
+            "--password", metavar="P", help="password of every demo user (default: random)"
+        )
+        parser.add_argument(
+            "--as-of",
+            type=_date,
+            metavar="YYYY-MM-DD",
+            help="reference date the history leads up to (default: today)",
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when any customer exists"
+        )
+
+    def handle(self, *args, **opts) -> None:
+        options = demo_data.DemoOptions(
+            customers=opts["customers"],
+            orders=opts["orders"],
+            reps=opts["reps"],
+            seed=opts["seed"],
+            password=opts["password"],
+            as_of=opts["as_of"],
+        )
+        try:
+            options.validate()
+        except demo_data.DemoError as exc:
+            raise CommandError(str(exc)) from exc
+        if opts["if_empty"] and demo_data.has_customers():
+            self.stdout.write("Customers already exist: demo data not loaded (--if-empty).")
+            return
+        result = demo_data.load_demo(options, progress=self.stdout.write)
+        counts = ", ".join(f"{n:,} {name}" for name, n in result.counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {result.seconds:.1f}s"))
+        if counts:
+            self.stdout.write(counts)
+        if result.created_users and result.password_generated:
+            self.stdout.write(
+                f"Password of the new demo users ({', '.join(result.created_users)}): "
+                f"{result.password}"
+            )
+        elif not result.created_users:
+            self.stdout.write("All demo users existed already; their passwords are unchanged.")

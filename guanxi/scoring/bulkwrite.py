@@ -1,0 +1,104 @@
+"""Linear-time bulk writes: COPY on PostgreSQL, executemany on SQLite.
+
+Scores are staged in a temporary table and merged with one
+INSERT … SELECT … ON CONFLICT DO UPDATE, so the write is one statement per
+table whatever the number of customers (no Django bulk_update).
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+
+STAGE = "scoring_stage_scores"
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _adapt(value: Any) -> Any:
+    """Values for SQLite executemany: dates and instants in Django's text format."""
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Append rows to `table` (COPY on PostgreSQL, executemany on SQLite)."""
+    cols = ", ".join(columns)
+    count = 0
+    with connection.cursor() as cursor:
+        if is_postgres():
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        marks = ", ".join(["%s"] * len(columns))
+        batch: list[list[Any]] = []
+        sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608 - our own names
+        for row in rows:
+            batch.append([_adapt(v) for v in row])
+            if len(batch) == 5000:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
+def upsert_rows(table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert or update `rows` by primary key `key` through a staged temp table."""
+    cols = ", ".join(columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        if is_postgres():
+            cursor.execute(f"CREATE TEMP TABLE {STAGE} (LIKE {table}) ON COMMIT DROP")
+        else:
+            cursor.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT {cols} FROM {table} WHERE 0")  # noqa: S608
+    count = insert_rows(STAGE, columns, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {STAGE} WHERE 1 = 1 "  # noqa: S608
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        )
+        cursor.execute(f"DROP TABLE {STAGE}")
+    return count
+
+
+def upsert_one(table: str, key: str, columns: Sequence[str], row: Sequence[Any]) -> None:
+    """The same merge for one row, without the staging table (incremental path)."""
+    cols = ", ".join(columns)
+    marks = ", ".join(["%s"] * len(columns))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    values = list(row) if is_postgres() else [_adapt(v) for v in row]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({cols}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
+            values,
+        )
+
+
+def lock_all(tables: Sequence[str]) -> None:
+    """Full recompute: keep other writers of scores out until we commit (PostgreSQL;
+    SQLite transactions are already exclusive in IMMEDIATE mode)."""
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+
+
+def lock_customer(tables: Sequence[str], customer_id: int) -> None:
+    """One customer's write: wait for a running full recompute, and serialise
+    writers of the same customer (PostgreSQL)."""
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN ROW EXCLUSIVE MODE")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [5413, customer_id % 2**31])

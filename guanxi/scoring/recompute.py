@@ -1,0 +1,265 @@
+"""Recompute scores: set-based for everyone, or incrementally for one customer.
+
+Full run (`recompute_all`), in ONE transaction, so a crash leaves every customer
+fully old or fully new:
+  1. one SQL pass builds the facts of every customer (facts.py),
+  2. population cut-offs are computed once (population.py),
+  3. the pure rules score each customer (rules.py),
+  4. changes against the stored scores go to the history, maturity moves that
+     the data decides are applied, and the scores are merged in bulk
+     (COPY / executemany into a staged table + INSERT … ON CONFLICT).
+`recompute_customer` runs the same facts SQL restricted to one customer with the
+cut-offs of the last full run.
+"""
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import bulkwrite, rules
+from .facts import load_facts
+from .facts_types import Facts
+from .models import CustomerMaturity, CustomerScore, ScoreChange, ScoringRun
+from .population import compute_cutoffs
+from .results import DIMENSIONS, Cutoffs, Scores
+from .standards import parse_standard
+
+Progress = Callable[[str, int, int], None]
+
+SCORE_TABLE = CustomerScore._meta.db_table
+MATURITY_TABLE = CustomerMaturity._meta.db_table
+CHANGE_TABLE = ScoreChange._meta.db_table
+SCORE_COLUMNS = (
+    "customer_id", "standard_version", "as_of", "computed_at", "sales", "profit", "margin",
+    "recency_days", "frequency", "interactions_recent", "last_order_on", "last_interaction_on",
+    "value_tier", "potential_score", "potential_tier", "matrix", "r", "f", "m", "rfm_segment",
+    "four_class", "four_class_exact", "health_score", "health_grade", "health_problem",
+    "next_evaluation_on", "lead_score", "lead_grade", "lead_qualified", "lifecycle",
+    "credit_rating", "credit_limit", "payment_term_days", "pyramid", "abc", "reasons",
+)  # fmt: skip
+CHANGE_COLUMNS = (
+    "customer_id", "dimension", "from_value", "to_value", "changed_at", "as_of", "cause",
+    "standard_version", "changed_by_id", "reason",
+)  # fmt: skip
+MATURITY_COLUMNS = (
+    "customer_id", "value", "since", "set_by_id", "reason", "promise_made_on",
+    "promised_payment_on",
+)  # fmt: skip
+# Which reasons explain a change of each dimension.
+REASON_KEYS = {"matrix": ("value_tier", "potential_tier")}
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None
+    as_of: dt.date
+    standard_version: int
+    customers: int
+    changes: int
+    seconds: float
+    scores: list[Scores] = field(default_factory=list, repr=False)
+
+
+def _cents(value: int) -> Decimal:
+    return Decimal(value).scaleb(-2)
+
+
+def score_row(s: Scores, computed_at: dt.datetime) -> tuple[Any, ...]:
+    margin = None if s.margin_hundredths is None else _cents(s.margin_hundredths)
+    reasons = json.dumps(s.reasons, ensure_ascii=False, separators=(",", ":"))
+    return (
+        s.customer_id, s.standard_version, s.as_of, computed_at, _cents(s.sales),
+        _cents(s.profit), margin, s.recency_days, s.frequency, s.interactions_recent,
+        s.last_order_on, s.last_interaction_on, s.value_tier, s.potential_score,
+        s.potential_tier, s.matrix, s.r, s.f, s.m, s.rfm_segment, s.four_class,
+        s.four_class_exact, s.health_score, s.health_grade, s.health_problem,
+        s.next_evaluation_on, s.lead_score, s.lead_grade, s.lead_qualified, s.lifecycle,
+        s.credit_rating, _cents(s.credit_limit), s.payment_term_days, s.pyramid, s.abc, reasons,
+    )  # fmt: skip
+
+
+def _old_scores(customer_id: int | None) -> dict[int, tuple[Any, ...]]:
+    """Stored (standard_version, *DIMENSIONS, reasons) per customer."""
+    cols = ", ".join(("customer_id", "standard_version", *DIMENSIONS, "reasons"))
+    where = "" if customer_id is None else "WHERE customer_id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {cols} FROM {SCORE_TABLE} {where}",  # noqa: S608 - our own names
+            [] if customer_id is None else [customer_id],
+        )
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def _reasons(raw: Any) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else json.loads(raw or "{}")
+
+
+def _explain(reasons: dict[str, Any], dimension: str) -> list[Any]:
+    return [r for key in REASON_KEYS.get(dimension, (dimension,)) for r in reasons.get(key, [])]
+
+
+def diff_changes(
+    old: dict[int, tuple[Any, ...]], new: Iterable[Scores], now: dt.datetime
+) -> list[tuple[Any, ...]]:
+    """History rows for every dimension whose value differs from the stored one.
+    A customer scored for the first time has nothing to compare with: no row."""
+    rows = []
+    for s in new:
+        before = old.get(s.customer_id)
+        if before is None:
+            continue
+        old_version, *old_values, old_reasons = before
+        cause = "data" if old_version == s.standard_version else "standard"
+        parsed = None
+        for dim, was in zip(DIMENSIONS, old_values, strict=True):
+            now_value = getattr(s, dim)
+            if (was or "") == now_value:
+                continue
+            parsed = parsed if parsed is not None else _reasons(old_reasons)
+            reason = {"before": _explain(parsed, dim), "after": _explain(s.reasons, dim)}
+            rows.append(
+                (
+                    s.customer_id,
+                    dim,
+                    was or "",
+                    now_value,
+                    now,
+                    s.as_of,
+                    cause,
+                    s.standard_version,
+                    None,
+                    json.dumps(reason, ensure_ascii=False),
+                )  # fmt: skip
+            )
+    return rows
+
+
+def apply_maturity(facts: Sequence[Facts], now: dt.datetime, std_version: int) -> int:
+    """Maturity moves the data decides (rules.maturity_auto). Returns changes made."""
+    created, broken = [], []
+    for f in facts:
+        move = rules.maturity_auto(f)
+        if move is None:
+            continue
+        (created if f.maturity is None else broken).append((f, move))
+    bulkwrite.insert_rows(
+        MATURITY_TABLE,
+        MATURITY_COLUMNS,
+        ((f.customer_id, value, now, None, "", None, None) for f, (value, _r) in created),
+    )
+    history = [
+        (f.customer_id, "maturity", f.maturity or "", value, now, f.as_of, "auto", std_version,
+         None, json.dumps({"after": [reason]}, ensure_ascii=False))
+        for f, (value, reason) in created
+    ]  # fmt: skip
+    for f, (value, reason) in broken:
+        moved = CustomerMaturity.objects.filter(customer_id=f.customer_id, value=f.maturity).update(
+            value=value, since=now, set_by=None, reason="", promise_made_on=None,
+            promised_payment_on=None,
+        )  # fmt: skip
+        if moved:
+            history.append(
+                (f.customer_id, "maturity", f.maturity or "", value, now, f.as_of, "auto",
+                 std_version, None, json.dumps({"after": [reason]}, ensure_ascii=False))
+            )  # fmt: skip
+    bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, history)
+    return len(history)
+
+
+def _latest_cutoffs(version: int) -> Cutoffs | None:
+    data = (
+        ScoringRun.objects.filter(standard_version=version, status="done")
+        .order_by("-id")
+        .values_list("cutoffs", flat=True)
+        .first()
+    )
+    return None if data is None else Cutoffs.from_json(data)
+
+
+def recompute_all(
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    trigger: str = "manual",
+    write: bool = True,
+) -> RunSummary:
+    """Score every live customer as of `as_of` (default today) in one transaction."""
+    started = time.monotonic()
+    as_of = as_of or timezone.localdate()
+    report = progress or (lambda phase, done, total: None)
+    from .services import standard_ensure_active
+
+    std = parse_standard(standard_ensure_active())
+    run = None
+    if write:
+        run = ScoringRun.objects.create(as_of=as_of, standard_version=std.version, trigger=trigger)
+    try:
+        with transaction.atomic():
+            if write:
+                bulkwrite.lock_all([SCORE_TABLE, MATURITY_TABLE])
+            facts = load_facts(as_of=as_of, standard=std)
+            report("facts", len(facts), len(facts))
+            cut = compute_cutoffs(facts, std)
+            scores = []
+            for i, f in enumerate(facts, 1):
+                scores.append(rules.score(f, std, cut))
+                if i % 1000 == 0 or i == len(facts):
+                    report("scores", i, len(facts))
+            if not write:
+                return RunSummary(None, as_of, std.version, len(scores), 0, 0.0, scores)
+            now = timezone.now()
+            changes = diff_changes(_old_scores(None), scores, now)
+            changes_count = len(changes) + apply_maturity(facts, now, std.version)
+            bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, changes)
+            written = bulkwrite.upsert_rows(
+                SCORE_TABLE, "customer_id", SCORE_COLUMNS, (score_row(s, now) for s in scores)
+            )
+            report("write", written, len(scores))
+            ScoringRun.objects.filter(pk=run.pk).update(
+                status="done",
+                finished_at=timezone.now(),
+                customers=written,
+                changes=changes_count,
+                cutoffs=cut.to_json(),
+            )
+    except Exception as exc:
+        if run is not None and not connection.needs_rollback:
+            ScoringRun.objects.filter(pk=run.pk).update(
+                status="failed", finished_at=timezone.now(), error=repr(exc)[:2000]
+            )
+        raise
+    seconds = time.monotonic() - started
+    return RunSummary(run.pk, as_of, std.version, written, changes_count, seconds, scores)
+
+
+def recompute_customer(customer_id: int, *, as_of: dt.date | None = None) -> Scores | None:
+    """Rescore one customer now, with the population cut-offs of the last full run.
+    Returns None for a deleted or unknown customer. Falls back to a full run when
+    the active standard has never been run."""
+    as_of = as_of or timezone.localdate()
+    from .services import standard_ensure_active
+
+    std = parse_standard(standard_ensure_active())
+    cut = _latest_cutoffs(std.version)
+    if cut is None:
+        summary = recompute_all(as_of=as_of, trigger="first incremental")
+        return next((s for s in summary.scores if s.customer_id == customer_id), None)
+    with transaction.atomic():
+        bulkwrite.lock_customer([SCORE_TABLE, MATURITY_TABLE], customer_id)
+        facts = load_facts(as_of=as_of, standard=std, customer_id=customer_id)
+        if not facts:
+            return None
+        result = rules.score(facts[0], std, cut)
+        now = timezone.now()
+        changes = diff_changes(_old_scores(customer_id), [result], now)
+        apply_maturity(facts, now, std.version)
+        bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, changes)
+        bulkwrite.upsert_one(SCORE_TABLE, "customer_id", SCORE_COLUMNS, score_row(result, now))
+    return result

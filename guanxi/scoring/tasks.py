@@ -1,0 +1,20 @@
+"""Nightly full recompute, run by the Huey worker."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+
+from .recompute import recompute_all, recompute_customer
+
+
+@db_periodic_task(crontab(hour="2", minute="30"))
+@lock_task("scoring-full-recompute")
+def nightly_recompute() -> None:
+    """Idempotent: a second run over unchanged data writes the same scores and no
+    history; a crash rolls the whole run back (one transaction)."""
+    recompute_all(trigger="nightly")
+
+
+@db_task()
+def recompute_customer_task(customer_id: int) -> None:
+    """Queue form of recompute_customer, for callers that should not wait."""
+    recompute_customer(customer_id)
