@@ -11,6 +11,7 @@ from guanxi.customers.api import (
     NeedViewSet,
     OrderViewSet,
 )
+from guanxi.scoring.api import ScoreViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -18,6 +19,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("orders", OrderViewSet, basename="order")
 router.register("needs", NeedViewSet, basename="need")
+router.register("scores", ScoreViewSet, basename="score")
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 

@@ -1,6 +1,7 @@
 """Writes on customers and what hangs off them. Views, API, commands and jobs call these."""
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,17 @@ from .models import (
 from .numbering import reserve_customer_numbers
 
 PROFILE_M2M = {"tags"}
+
+
+def _rescore(customer_id: int) -> None:
+    """Rescore the customer once the write has committed (a few ms, set-based SQL).
+
+    `robust` keeps a scoring failure from turning a saved write into an error page;
+    the nightly full run repairs whatever was missed.
+    """
+    from guanxi.scoring.recompute import recompute_customer
+
+    transaction.on_commit(partial(recompute_customer, customer_id), robust=True)
 
 
 def assignable_owners(user: User):
@@ -60,6 +72,7 @@ def customer_create(*, user: User, data: dict[str, Any]) -> Customer:
     OwnershipChange.objects.create(
         customer=customer, from_owner=None, to_owner=owner, changed_by=user, reason="created"
     )
+    _rescore(customer.pk)
     return customer
 
 
@@ -78,6 +91,7 @@ def customer_update(
     updated = versioned_update(customer, expected_version=version, changes=data)
     if new_owner is not None and new_owner.pk != customer.owner_id:
         _reassign(updated, new_owner, by=user, reason="edited")
+    _rescore(customer.pk)
     return updated
 
 
@@ -149,6 +163,7 @@ def customer_restore(*, user: User, customer: Customer) -> Customer:
     customer.deleted_by = None
     customer._change_reason = "restored"
     customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    _rescore(customer.pk)
     return customer
 
 
@@ -170,6 +185,7 @@ def _create_child(model, *, user: User, customer: Customer, data: dict[str, Any]
     obj.full_clean()
     _check_contact(obj)
     obj.save()
+    _rescore(customer.pk)
     return obj
 
 
@@ -181,12 +197,15 @@ def _update_child(obj, *, user: User, version: int | None, data: dict[str, Any])
     candidate = type(obj)(**{**_field_values(obj), **data})
     candidate.full_clean(validate_unique=False)
     _check_contact(candidate)
-    return versioned_update(obj, expected_version=version, changes=data)
+    updated = versioned_update(obj, expected_version=version, changes=data)
+    _rescore(updated.customer_id)
+    return updated
 
 
 def _delete_child(obj, *, user: User) -> None:
     _check_visible(user, obj.customer)
     obj.delete()
+    _rescore(obj.customer_id)
 
 
 @transaction.atomic

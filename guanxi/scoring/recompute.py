@@ -86,8 +86,8 @@ def score_row(s: Scores, computed_at: dt.datetime) -> tuple[Any, ...]:
 
 
 def _old_scores(customer_id: int | None) -> dict[int, tuple[Any, ...]]:
-    """Stored (standard_version, *DIMENSIONS, reasons) per customer."""
-    cols = ", ".join(("customer_id", "standard_version", *DIMENSIONS, "reasons"))
+    """Stored (standard_version, *DIMENSIONS) per customer."""
+    cols = ", ".join(("customer_id", "standard_version", *DIMENSIONS))
     where = "" if customer_id is None else "WHERE customer_id = %s"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -97,8 +97,21 @@ def _old_scores(customer_id: int | None) -> dict[int, tuple[Any, ...]]:
         return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
-def _reasons(raw: Any) -> dict[str, Any]:
-    return raw if isinstance(raw, dict) else json.loads(raw or "{}")
+def _old_reasons(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Stored reasons of the customers that changed (parsed only for those)."""
+    out: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = list(ids[i : i + 500])
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT customer_id, reasons FROM {SCORE_TABLE} "  # noqa: S608
+                f"WHERE customer_id IN ({marks})",
+                chunk,
+            )
+            for cid, raw in cursor.fetchall():
+                out[cid] = raw if isinstance(raw, dict) else json.loads(raw or "{}")
+    return out
 
 
 def _explain(reasons: dict[str, Any], dimension: str) -> list[Any]:
@@ -110,34 +123,25 @@ def diff_changes(
 ) -> list[tuple[Any, ...]]:
     """History rows for every dimension whose value differs from the stored one.
     A customer scored for the first time has nothing to compare with: no row."""
-    rows = []
+    moved: list[tuple[Scores, str, str, str]] = []
     for s in new:
         before = old.get(s.customer_id)
         if before is None:
             continue
-        old_version, *old_values, old_reasons = before
+        old_version, *old_values = before
         cause = "data" if old_version == s.standard_version else "standard"
-        parsed = None
         for dim, was in zip(DIMENSIONS, old_values, strict=True):
-            now_value = getattr(s, dim)
-            if (was or "") == now_value:
-                continue
-            parsed = parsed if parsed is not None else _reasons(old_reasons)
-            reason = {"before": _explain(parsed, dim), "after": _explain(s.reasons, dim)}
-            rows.append(
-                (
-                    s.customer_id,
-                    dim,
-                    was or "",
-                    now_value,
-                    now,
-                    s.as_of,
-                    cause,
-                    s.standard_version,
-                    None,
-                    json.dumps(reason, ensure_ascii=False),
-                )  # fmt: skip
-            )
+            if (was or "") != getattr(s, dim):
+                moved.append((s, dim, was or "", cause))
+    old_reasons = _old_reasons(sorted({s.customer_id for s, *_rest in moved}))
+    rows = []
+    for s, dim, was, cause in moved:
+        before_reasons = _explain(old_reasons.get(s.customer_id, {}), dim)
+        reason = {"before": before_reasons, "after": _explain(s.reasons, dim)}
+        rows.append(
+            (s.customer_id, dim, was, getattr(s, dim), now, s.as_of, cause,
+             s.standard_version, None, json.dumps(reason, ensure_ascii=False))
+        )  # fmt: skip
     return rows
 
 

@@ -102,9 +102,9 @@ class Scores:
 
 def cny(cents: int | Fraction) -> str:
     """Cents as yuan with thousands separators: 130000000 -> '1,300,000'."""
-    value = Fraction(cents)
-    sign = "-" if value < 0 else ""
-    hundredths = int((abs(value) * 2 + 1) // 2)  # round half up to whole cents
+    # round half up to whole cents
+    hundredths = abs(cents) if isinstance(cents, int) else int((abs(cents) * 2 + 1) // 2)
+    sign = "-" if cents < 0 else ""
     yuan, rest = divmod(hundredths, 100)
     return f"{sign}{yuan:,}" if rest == 0 else f"{sign}{yuan:,}.{rest:02d}"
 

@@ -20,15 +20,23 @@ from .results import (
     cny,
     pct,
 )
+from .standard_types import Band, Standard
 
 __all__ = ["DIMENSIONS", "Cutoffs", "Scores", "score"]
-from .standard_types import Band, Standard
 
 
 def _band(value: int | Fraction, bands: tuple[Band, ...]) -> Band:
     """First band (best first) whose minimum `value` reaches; else the lowest."""
     for band in bands:
         if value >= band.min:
+            return band
+    return bands[-1]
+
+
+def _band_ratio(num: int, den: int, bands: tuple[Band, ...]) -> Band:
+    """`_band` for the value num/den without building a fraction (den > 0)."""
+    for band in bands:
+        if num >= band.min * den:
             return band
     return bands[-1]
 
@@ -56,7 +64,7 @@ def value_tier(f: Facts, std: Standard) -> tuple[str, list[Reason]]:
         if min_margin is not None:
             if margin is None:
                 note = [("vt_margin_unknown", {})]
-            elif margin < min_margin:
+            elif f.profit_x * min_margin.denominator < min_margin.numerator * f.margin_base * 100:
                 params = {"margin": pct(margin), "min": pct(min_margin), "tier": code}
                 skipped.append(("vt_margin_low", params))
                 continue
@@ -268,17 +276,19 @@ def lifecycle(f: Facts, std: Standard) -> tuple[str, list[Reason]]:
 
 
 def credit(f: Facts, std: Standard) -> tuple[str, int, int, list[Reason]]:
-    months = Fraction(std.sales_days * 12, 365)
-    monthly = Fraction(f.sales) / months
-    monthly_points = int(_band(monthly, std.credit_monthly).extra["points"])
+    # average monthly payment = sales / (W * 12 / 365) = (sales * 365) / (W * 12)
+    num, den = f.sales * 365, std.sales_days * 12
+    monthly = Fraction(num, den)
+    monthly_points = int(_band_ratio(num, den, std.credit_monthly).extra["points"])
     method_points = std.credit_methods.get(f.payment_method, 0)
     reasons: list[Reason] = [
         ("cr_monthly", {"value": cny(monthly), "points": monthly_points}),
         ("cr_method", {"method": f.payment_method, "points": method_points}),
     ]
     if f.monthly_plan:
-        completion = Fraction(f.sales * 100) / (f.monthly_plan * months)
-        plan_points = int(_band(completion, std.credit_plan).extra["points"])
+        plan_num, plan_den = num * 100, f.monthly_plan * den  # % of the plan
+        completion = Fraction(plan_num, plan_den)
+        plan_points = int(_band_ratio(plan_num, plan_den, std.credit_plan).extra["points"])
         reasons.append(("cr_plan", {"pct": pct(completion), "points": plan_points}))
     else:
         plan_points = std.credit_no_plan_points
@@ -310,8 +320,8 @@ def pyramid(f: Facts, std: Standard, cut: Cutoffs) -> tuple[str, list[Reason]]:
             break
     scale = 10000 if std.pyramid_metric == "profit" else 1
 
-    def show(v: int | None) -> str:
-        return "-" if v is None else cny(Fraction(v, scale))
+    def show(v: int | None) -> str:  # profit_x / 10000 = cents, rounded half up
+        return "-" if v is None else cny((2 * v + scale) // (2 * scale))
 
     params = {
         "metric": std.pyramid_metric,

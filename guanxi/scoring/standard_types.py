@@ -27,7 +27,7 @@ class Band:
     """One step of a descending band table: `value >= min` earns `code`."""
 
     code: str
-    min: Fraction
+    min: int | Fraction
     extra: Mapping[str, Any]
 
 
@@ -46,7 +46,9 @@ def _bands(rows: list[Mapping[str, Any]], money: bool = False) -> tuple[Band, ..
     for row in rows:
         threshold = to_cents(row["min"]) if money else to_fraction(row["min"])
         extra = {k: v for k, v in row.items() if k not in ("code", "min")}
-        bands.append(Band(code=str(row.get("code", "")), min=Fraction(threshold), extra=extra))
+        exact = Fraction(threshold)
+        minimum = int(exact) if exact.denominator == 1 else exact  # ints compare faster
+        bands.append(Band(code=str(row.get("code", "")), min=minimum, extra=extra))
     return tuple(sorted(bands, key=lambda b: b.min, reverse=True))
 
 

@@ -1,16 +1,16 @@
 """Nightly full recompute, run by the Huey worker."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from .recompute import recompute_all, recompute_customer
 
 
 @db_periodic_task(crontab(hour="2", minute="30"))
-@lock_task("scoring-full-recompute")
 def nightly_recompute() -> None:
     """Idempotent: a second run over unchanged data writes the same scores and no
-    history; a crash rolls the whole run back (one transaction)."""
+    history; a crash rolls the whole run back (one transaction). Two overlapping
+    runs serialise on the database lock (PostgreSQL) or write lock (SQLite)."""
     recompute_all(trigger="nightly")
 
 

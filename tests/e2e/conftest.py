@@ -68,5 +68,5 @@ def login(page, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.locator("form [type=submit]").first.click()
+    page.locator("form[action='/accounts/login/'] [type=submit]").click()
     page.wait_for_load_state("networkidle")

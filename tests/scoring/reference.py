@@ -91,9 +91,7 @@ def reference_facts(as_of: dt.date, std: Standard) -> list[Facts]:
                 sales_previous=sum(_cents(o["amount"]) for o in window if 2 * days(o) >= w),
                 active_quarters=len({4 * days(o) // w for o in window}),
                 margin_base=sum(_cents(o["amount"]) for o in with_margin),
-                profit_x=sum(
-                    _cents(o["amount"]) * _cents(o["gross_margin"]) for o in with_margin
-                ),
+                profit_x=sum(_cents(o["amount"]) * _cents(o["gross_margin"]) for o in with_margin),
                 last_interaction_on=max(seen).astimezone(_tz()).date() if seen else None,
                 interactions_recent=sum(1 for t in seen if t >= recent_start),
                 needs_open=sum(1 for n in needs[c.id] if n["status"] != "done"),
@@ -105,7 +103,9 @@ def reference_facts(as_of: dt.date, std: Standard) -> list[Facts]:
                 ),
                 key_person_known=any(k["is_key_person"] for k in contacts[c.id]),
                 payment_method=cp.payment_method if cp else "",
-                monthly_plan=_cents(cp.monthly_plan) if cp and cp.monthly_plan is not None else None,
+                monthly_plan=_cents(cp.monthly_plan)
+                if cp and cp.monthly_plan is not None
+                else None,
                 maturity=m.value if m else None,
                 promised_payment_on=m.promised_payment_on if m else None,
                 paid_since_promise=bool(

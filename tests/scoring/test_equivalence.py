@@ -68,8 +68,9 @@ customer = st.fixed_dictionaries(
         "contacts": st.lists(
             st.tuples(st.sampled_from(["", "decision_maker", "user"]), st.booleans()), max_size=3
         ),
-        "needs": st.lists(st.tuples(st.sampled_from(["done", "in_progress"]), st.booleans()),
-                          max_size=2),  # fmt: skip
+        "needs": st.lists(
+            st.tuples(st.sampled_from(["done", "in_progress"]), st.booleans()), max_size=2
+        ),  # fmt: skip
         "credit": st.none()
         | st.tuples(st.sampled_from(["", "wire", "cash", "acceptance_draft"]), st.none() | money),
         "maturity": st.none()
@@ -137,7 +138,9 @@ def _build(owner, as_of: dt.date, spec: dict) -> None:
             value=value,
             since=timezone.now(),
             promise_made_on=as_of + dt.timedelta(days=made) if promised is not None else None,
-            promised_payment_on=as_of + dt.timedelta(days=promised) if promised is not None else None,
+            promised_payment_on=as_of + dt.timedelta(days=promised)
+            if promised is not None
+            else None,
         )
 
 

@@ -73,7 +73,7 @@ def test_quintiles_nearest_rank_and_ties_share_a_score():
     assert tied == (5, 5, 5, 5)
     scores = {1 + sum(v > c for c in tied) for v in (5, 5, 5, 5)}
     assert scores == {1}  # all four tied customers get the same score
-    assert 1 + sum(9 > c for c in tied) == 5
+    assert 1 + sum(c < 9 for c in tied) == 5
 
 
 def test_no_orders_means_no_rfm_no_value_tier_no_health():
@@ -259,3 +259,15 @@ def test_maturity_auto_moves():
 def test_cutoffs_round_trip_json():
     cut = Cutoffs(recency=(1, 2, 3, 4), pyramid=(9, None, 1), abc=(5, None), population=3)
     assert Cutoffs.from_json(cut.to_json()) == cut
+
+
+def test_the_rules_import_without_django():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['django'] = None\n"
+        "import guanxi.scoring.rules, guanxi.scoring.population\n"
+        "assert not any(m.startswith('django') for m in sys.modules if sys.modules[m])\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=".", timeout=60)  # noqa: S603

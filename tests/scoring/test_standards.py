@@ -36,7 +36,9 @@ def test_missing_band_is_rejected():
     ]
     config = default_config()
     del config["value_tier"]["bands"][3]
-    assert any("bands must be exactly strategic, core, ordinary, low" in m for m in errors_of(config))
+    assert any(
+        "bands must be exactly strategic, core, ordinary, low" in m for m in errors_of(config)
+    )
 
 
 def test_weights_must_sum_to_100():

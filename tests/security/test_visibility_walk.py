@@ -45,6 +45,12 @@ def _delete_first(w):
     services.customer_soft_delete(user=w.owner, customer=w.customer)
 
 
+def _score_all(w):
+    from guanxi.scoring.recompute import recompute_all
+
+    recompute_all()
+
+
 def _api(name: str, *args) -> Callable:
     return lambda w: reverse(name, args=[a(w) for a in args])
 
@@ -121,6 +127,9 @@ ROUTES: dict[str, Route] = {
         ("GET", "PUT", "PATCH", "DELETE"),
         payload={"name": "被篡改", "version": 1},
     ),
+    "score-list": Route("list", lambda w: reverse("score-list"), setup=_score_all),
+    "score-detail": Route("scoped", _api("score-detail", cust), setup=_score_all),
+    "score-history": Route("scoped", _api("score-history", cust), setup=_score_all),
     "customer-restore": Route(
         "scoped", _api("customer-restore", cust), ("POST",), setup=_delete_first
     ),

@@ -23,6 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, customer=None, as_of=None, dry_run=False, **options) -> None:
+        self.verbosity = options.get("verbosity", 1)
         day = None
         if as_of:
             try:
