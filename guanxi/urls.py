@@ -20,5 +20,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("customers/", include("guanxi.customers.urls")),
+    path("scoring/", include("guanxi.scoring.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
 ]

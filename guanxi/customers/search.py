@@ -3,16 +3,15 @@
 The result is always exactly the plain predicate (`exact_q`): name contains the
 text (case-insensitive as Django's `icontains`), or number equals it
 (`iexact`), or — for 4+ characters with a digit — phone contains it. The index
-structures of migration 0003 only narrow the rows that predicate is checked on,
-through `id IN (candidates)`, a superset of the answer:
+structures of migration 0003 only add a condition that narrows the rows that
+predicate is checked on — a superset of the answer:
 
-* PostgreSQL: candidates come from the GIN index on guanxi_bigrams(UPPER(name))
-  (every bigram of the fragment must be present), the UPPER(number) index and
-  the phone trigram index. The bigram test stays inside the candidate subquery,
-  where the index answers it without a recheck.
-* SQLite: candidates come from the bigram table kept by triggers: postings of the
-  rarest bigram, the other bigrams checked by primary-key probes, plus the NOCASE
-  number index.
+* PostgreSQL: guanxi_bigrams(UPPER(name)) contains every bigram of the text, or
+  the number or phone arm holds; a BitmapOr of the GIN bigram index, the
+  UPPER(number) index and the phone trigram index.
+* SQLite: `id IN (candidates)` from the bigram table kept by triggers: postings
+  of the rarest bigram, the other bigrams checked by primary-key probes, plus the
+  NOCASE number index.
 
 An index only pays off when it narrows: a bigram such as 公司 sits in nearly
 every name, and then walking the list order and stopping after one page is far
@@ -25,8 +24,10 @@ import math
 import time
 
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 
 GRAM_TABLE = "customers_search_gram"
 GRAM_TRIGGERS = (
@@ -35,7 +36,7 @@ GRAM_TRIGGERS = (
     "customers_search_gram_del",
 )
 MAX_PROBED_GRAMS = 6  # bigrams looked at per fragment; any subset keeps the result exact
-MIN_COMMON_POSTINGS = 2000
+MIN_COMMON_POSTINGS = 1000
 PAGE = 51  # rows a list page reads (50 + 1 to know whether there is a next page)
 SCOPE = 6  # a rep sees about a sixth of the book: the worst case for an ordered scan
 
@@ -60,30 +61,34 @@ def bigrams(value: str) -> list[str]:
 def search(queryset: QuerySet, value: str) -> QuerySet:
     """`queryset` narrowed to customers matching `value` (already trimmed, non-empty)."""
     grams = bigrams(value)
-    if grams:  # a single character has no bigram: plain scan
-        candidates = _candidates(connections[queryset.db], value, grams)
+    connection = connections[queryset.db]
+    if grams and connection.vendor == "postgresql":
+        narrowing = _postgres_narrowing(connection, value, grams)
+        if narrowing is not None:
+            return queryset.filter(narrowing, _postgres_exact_q(value))
+    elif grams and connection.vendor == "sqlite" and _sqlite_index_ready(connection):
+        candidates = _sqlite_candidates(connection, value, grams)
         if candidates is not None:
             queryset = queryset.filter(pk__in=candidates)
+    # A single character has no bigram; a very common fragment is cheaper to scan for.
     return queryset.filter(exact_q(value))
 
 
-def _candidates(connection, value: str, grams: list[str]) -> RawSQL | None:
-    """Ids that may match (a superset of the result), or None when scanning is cheaper."""
-    if connection.vendor == "postgresql":
-        return _postgres_candidates(connection, value, grams)
-    if connection.vendor == "sqlite" and _sqlite_index_ready(connection):
-        return _sqlite_candidates(connection, value, grams)
-    return None
+# Cost of reading one row in list order relative to one indexed candidate row,
+# measured with `python -m bench` (100k customers; docs/benchmarks.md).
+SCAN_VS_CANDIDATE = {"sqlite": 1.0, "postgresql": 0.5}
 
 
-def common_postings(size: int) -> int:
+def common_postings(size: int, vendor: str = "sqlite") -> int:
     """Postings from which a bigram no longer pays off against an ordered scan.
 
-    Walking the list order reads about PAGE × size × SCOPE / postings rows before
-    a page is full; the candidate path reads about `postings` rows. The two cross
-    near sqrt(PAGE × size × SCOPE): ~5,500 at 100k customers, ~17,500 at 1M.
+    Walking the list order reads about PAGE × SCOPE × size / postings rows before
+    a page is full; the indexed path reads about `postings` rows. With r the cost
+    of a scanned row relative to an indexed one they cross near
+    sqrt(PAGE × SCOPE × size × r): ~5,500 postings at 100k customers on SQLite.
     """
-    return max(MIN_COMMON_POSTINGS, int(math.sqrt(PAGE * SCOPE * max(size, 0))))
+    ratio = SCAN_VS_CANDIDATE.get(vendor, 1.0)
+    return max(MIN_COMMON_POSTINGS, int(math.sqrt(PAGE * SCOPE * max(size, 0) * ratio)))
 
 
 def _spread(items: list[str], k: int) -> list[str]:
@@ -120,26 +125,52 @@ def _postgres_gram_stats(connection) -> tuple[float, dict[str, float]]:
     return rows, shares
 
 
-def _postgres_candidates(connection, value: str, grams: list[str]) -> RawSQL | None:
+class _Bigrams(Func):
+    function = "guanxi_bigrams"
+    output_field = TextField()  # text[]; only ever compared with @> below
+
+
+class _ContainsAll(Func):
+    """`array @> array` as a condition the ORM can filter on."""
+
+    arg_joiner = " @> "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _postgres_exact_q(value: str) -> Q:
+    """`exact_q` spelled with strpos() instead of LIKE: the same rows.
+
+    The planner multiplies the LIKE estimate by the bigram estimate as if they were
+    independent, while they are nearly the same condition; it then expects ~50
+    times too few rows, may walk the whole list order (in parallel workers, ~8 ms
+    just to start) and runs guanxi_bigrams() on every row. strpos() gets a neutral
+    default estimate instead, so the bigram statistics decide the plan.
+    """
+    position = StrIndex(Upper("name"), Upper(Value(value)))
+    q = Q(GreaterThan(position, 0)) | Q(number__iexact=value)
+    if _phone_arm(value):
+        q |= Q(phone__contains=value)
+    return q
+
+
+def _postgres_narrowing(connection, value: str, grams: list[str]) -> Q | None:
     rows, shares = _postgres_gram_stats(connection)
     # A bigram missing from the most-common list is rarer than every listed one.
     # (PostgreSQL's upper() and Python's agree on the letters that matter here;
     # a mismatch would only cost speed, never correctness.)
     rarest = min(shares.get(g.upper(), 0.0) for g in _spread(grams, MAX_PROBED_GRAMS))
-    if rarest * rows >= common_postings(int(rows)):
+    if rarest * rows >= common_postings(int(rows), connection.vendor):
         return None
-    # As a row filter guanxi_bigrams() would cost ~8 µs a row; inside this subquery
-    # the GIN index answers it and no row is rechecked.
-    sql = (
-        "SELECT id FROM customers_customer "
-        "WHERE guanxi_bigrams(UPPER(name)) @> guanxi_bigrams(UPPER(%s)) "
-        "UNION SELECT id FROM customers_customer WHERE UPPER(number) = UPPER(%s)"
-    )
-    params = [value, value]
+    # Its own AND-ed condition, an OR of the three indexed arms (GIN on bigrams,
+    # UPPER(number), phone trigrams): the planner turns it into a BitmapOr, and
+    # guanxi_bigrams() (~8 µs a call) never runs as a row filter because GIN
+    # answers @> exactly, without a recheck.
+    q = Q(_ContainsAll(_Bigrams(Upper("name")), _Bigrams(Upper(Value(value)))))
+    q |= Q(number__iexact=value)
     if _phone_arm(value):
-        sql += " UNION SELECT id FROM customers_customer WHERE phone LIKE %s"
-        params.append(f"%{connection.ops.prep_for_like_query(value)}%")
-    return RawSQL(sql, params)  # noqa: S611 (constant SQL, parameterised)
+        q |= Q(phone__contains=value)
+    return q
 
 
 # --- SQLite ----------------------------------------------------------------
@@ -163,7 +194,7 @@ def _sqlite_candidates(connection, value: str, grams: list[str]) -> RawSQL | Non
     probed = _spread(grams, MAX_PROBED_GRAMS)
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(id) FROM customers_customer")  # O(1): edge of the rowid tree
-        cap = common_postings(cursor.fetchone()[0] or 0)
+        cap = common_postings(cursor.fetchone()[0] or 0, connection.vendor)
         # Only constants and an int are interpolated; the text is always a parameter.
         counts = " UNION ALL ".join(
             f"SELECT %s, (SELECT count(*) FROM (SELECT 1 FROM {GRAM_TABLE} "  # noqa: S608

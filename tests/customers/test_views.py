@@ -212,6 +212,7 @@ def test_manager_creates_for_team_member_only(world, as_user):
         ("satisfaction", "9"),
         ("notes", "长" * 20001),
     ],
+    ids=["phone", "website", "revenue", "budget", "satisfaction", "long-notes"],
 )
 def test_create_rejects_bad_input_and_saves_nothing(world, as_user, field, value):
     before = Customer.objects.count()

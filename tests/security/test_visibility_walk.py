@@ -8,6 +8,7 @@ routes (lists, search, export, autocomplete) they never see the customer.
 """
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -318,9 +319,10 @@ def test_api_child_create_on_out_of_reach_customer_is_refused(world, client, nam
     )
     assert response.status_code == missing.status_code == 400
     # Indistinguishable from a customer that does not exist (but for the id echoed back).
-    assert json.dumps(response.json()).replace(str(world.customer.pk), "ID") == json.dumps(
-        missing.json()
-    ).replace("987654321", "ID")
+    def shape(r):
+        return re.sub(r"\d+", "N", json.dumps(r.json(), ensure_ascii=False))
+
+    assert shape(response) == shape(missing)
     assert snapshot(world) == before
 
 
