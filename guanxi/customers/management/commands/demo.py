@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.customers import demo_data
+from guanxi.scoring.recompute import recompute_all
 
 
 def _date(value: str) -> dt.date:
@@ -23,12 +24,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         defaults = demo_data.DemoOptions()
-        parser.add_argument("--customers", type=int, default=defaults.customers, metavar="N")
-        parser.add_argument("--orders", type=int, default=defaults.orders, metavar="M")
         parser.add_argument(
-            "--reps", type=int, default=defaults.reps, metavar="R", help="reps over teams A and B"
+            "--customers",
+            type=int,
+            default=defaults.customers,
+            metavar="N",
+            help=f"customers to create (default {defaults.customers})",
         )
-        parser.add_argument("--seed", type=int, default=defaults.seed, metavar="S")
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=defaults.orders,
+            metavar="M",
+            help=f"orders over the last 24 months (default {defaults.orders})",
+        )
+        parser.add_argument(
+            "--reps",
+            type=int,
+            default=defaults.reps,
+            metavar="R",
+            help=f"sales reps split over teams A and B (default {defaults.reps})",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=defaults.seed,
+            metavar="S",
+            help=f"random seed; same seed, same data (default {defaults.seed})",
+        )
         parser.add_argument(
             "--password", metavar="P", help="password of every demo user (default: random)"
         )
@@ -59,6 +82,12 @@ class Command(BaseCommand):
             self.stdout.write("Customers already exist: demo data not loaded (--if-empty).")
             return
         result = demo_data.load_demo(options, progress=self.stdout.write)
+        # Score right away so every page shows tiers and explanations from the start.
+        summary = recompute_all(as_of=opts["as_of"], trigger="demo")
+        self.stdout.write(
+            f"{summary.customers:,} customers scored under standard v{summary.standard_version}"
+            f" in {summary.seconds:.1f}s"
+        )
         counts = ", ".join(f"{n:,} {name}" for name, n in result.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {result.seconds:.1f}s"))
         if counts:
