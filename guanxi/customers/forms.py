@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import User
+from guanxi.scoring.choices import Maturity
 
 from . import selectors, services
 from .models import Contact, Customer, Interaction, Need, Order, Tag
@@ -196,6 +197,12 @@ class ContactEditForm(VersionMixin, ContactForm):
 class InteractionForm(BootstrapMixin, forms.ModelForm):
     # Allow a little clock skew between the browser and the server.
     FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+    # Optional: move the maturity class (成熟度) after the call; blank = unchanged.
+    maturity = forms.ChoiceField(
+        label=_("Maturity class"),
+        required=False,
+        choices=[("", _("— unchanged —")), *Maturity.choices],
+    )
 
     class Meta:
         model = Interaction
@@ -252,6 +259,7 @@ class InteractionForm(BootstrapMixin, forms.ModelForm):
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
+        data.pop("maturity", None)  # not an interaction field: set through scoring
         if data.get("occurred_at") is None:
             data.pop("occurred_at", None)  # the service stamps "now"
         return data

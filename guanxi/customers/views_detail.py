@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanxi.core.exceptions import ConflictError
+from guanxi.scoring import services as scoring_services
+from guanxi.scoring.views import customer_scores_context
 
 from . import selectors, services
 from .conflicts import apply_service_errors, conflict_rows, rebind_with_version
@@ -99,6 +101,7 @@ def _detail_context(request: HttpRequest, customer: Customer, form=None) -> dict
         ],
         "trail": describe_trail(selectors.customer_audit_trail(customer)),
         "can_manage": can_manage(user),
+        **customer_scores_context(request, customer),
     }
 
 
@@ -119,6 +122,13 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
             services.interaction_create(
                 user=request.user, customer=customer, data=form.service_data()
             )
+            if form.cleaned_data.get("maturity"):
+                scoring_services.maturity_set(
+                    user=request.user,
+                    customer=customer,
+                    value=form.cleaned_data["maturity"],
+                    reason=form.cleaned_data["summary"][:300],
+                )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:

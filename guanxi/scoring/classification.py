@@ -259,9 +259,12 @@ def migration_matrix(
             for t in codes
         ]
         matrix.append(
-            {"code": f, "label": code_label(dimension, f), "cells": cells, "total": sum(
-                c["count"] for c in cells
-            )}  # fmt: skip
+            {
+                "code": f,
+                "label": code_label(dimension, f),
+                "cells": cells,
+                "total": sum(c["count"] for c in cells),
+            }
         )
     return {
         "codes": [{"code": c or NOT_ASSESSED, "label": code_label(dimension, c)} for c in codes],

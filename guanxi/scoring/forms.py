@@ -40,7 +40,9 @@ class StandardCreateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        versions = [(s.pk, f"{s} · {status_label(s)}") for s in ClassificationStandard.objects.all()]
+        versions = [
+            (s.pk, f"{s} · {status_label(s)}") for s in ClassificationStandard.objects.all()
+        ]
         self.fields["base"].choices = versions or [("", _("Seed defaults"))]
         self.fields["base"].required = bool(versions)
         for name, form_field in self.fields.items():
@@ -84,7 +86,7 @@ class MaturityForm(forms.Form):
     value = forms.ChoiceField(label=_("Maturity class"), choices=choices.Maturity.choices)
     reason = forms.CharField(label=_("Why (optional)"), max_length=300, required=False)
     promised_payment_on = forms.DateField(
-        label=_("Payment promised for"),
+        label=_("Payment promised for (class 1)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -171,11 +173,15 @@ class MigrationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dimension"].choices = list(choices.Dimension.choices)
+        self.initial.setdefault("dimension", "value_tier")
+        self.initial.setdefault("quarter", current_quarter())
         quarters = recent_quarters()
         asked = str(self.data.get("quarter", "")).upper() if self.is_bound else ""
         if QUARTER_RE.match(asked) and asked not in quarters:
             quarters.append(asked)
-        self.fields["quarter"].widget = forms.Select(choices=[(q, q) for q in sorted(quarters, reverse=True)])
+        self.fields["quarter"].widget = forms.Select(
+            choices=[(q, q) for q in sorted(quarters, reverse=True)]
+        )
         for form_field in self.fields.values():
             form_field.widget.attrs["class"] = "form-select form-select-sm"
 

@@ -9,8 +9,6 @@ The same layout, unbound, renders the readable tables of a standard.
 import copy
 import json
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -18,214 +16,41 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from guanxi.customers import choices as customer_choices
-
 from . import choices
 from .facts_types import RULE_FIELDS
+from .standard_layout import (
+    EXTRA_BAND_ROWS,
+    EXTRA_RULE_ROWS,
+    FIELD_LABELS,
+    HEALTH_FIELDS,
+    HEALTH_WEIGHT_LABELS,
+    LIFECYCLE_FIELDS,
+    MISSING,
+    OP_LABELS,
+    PYRAMID_FIELDS,
+    PYRAMID_METRICS,
+    RFM_LABELS,
+    RFM_METHODS,
+    SECTION_HELP,
+    SEP,
+    VALUE_CHOICES,
+    WINDOW_FIELDS,
+    Cell,
+    Fields,
+    NumberField,
+    Path,
+    Row,
+    Section,
+    Table,
+    code_label,
+    drop_path,
+    field_name,
+    get_path,
+    messages_of,
+    number_field,
+    set_path,
+)
 from .standards import validate_config
-
-Path = tuple[str | int, ...]
-SEP = "__"
-EXTRA_RULE_ROWS = 3
-EXTRA_BAND_ROWS = 1
-
-FIELD_LABELS = {
-    "industry": _("Industry"),
-    "size_band": _("Company size"),
-    "source": _("Source"),
-    "stage": _("Funnel stage"),
-    "urgency": _("Urgency"),
-    "potential_class": _("Potential class"),
-    "contract_status": _("Contract status"),
-    "payment_method": _("Payment method"),
-    "is_strategic": _("Strategic flag"),
-    "budget_known": _("Budget known"),
-    "decision_maker_known": _("Decision maker known"),
-    "key_person_known": _("Key person known"),
-    "has_orders": _("Has ordered"),
-    "sales_growing": _("Sales growing"),
-    "satisfaction": _("Satisfaction (1–5)"),
-    "contacts": _("Number of contacts"),
-    "needs_open": _("Open needs"),
-    "needs_matched": _("Needs with a matched solution"),
-    "interactions_recent": _("Recent interactions"),
-    "order_days": _("Order days in the window"),
-    "orders_total": _("Orders in total"),
-    "recency_days": _("Days since last order"),
-    "days_since_interaction": _("Days since last interaction"),
-    "sales": _("12-month sales (CNY)"),
-}
-OP_LABELS = {
-    "eq": "=",
-    "ne": "≠",
-    "in": _("is one of"),
-    "not_in": _("is none of"),
-    "gte": "≥",
-    "gt": ">",
-    "lte": "≤",
-    "lt": "<",
-    "is_true": _("is true"),
-    "is_false": _("is false"),
-    "is_set": _("is filled in"),
-    "is_blank": _("is blank"),
-}
-# Codes a rule value may name, shown with their labels in the readable tables.
-VALUE_CHOICES = {
-    "industry": customer_choices.Industry,
-    "size_band": customer_choices.SizeBand,
-    "source": customer_choices.Source,
-    "stage": customer_choices.Stage,
-    "urgency": customer_choices.Level,
-    "potential_class": customer_choices.PotentialClass,
-    "contract_status": customer_choices.ContractStatus,
-    "payment_method": choices.PaymentMethod,
-}
-CODE_LABELS = {
-    "value_tier": choices.ValueTier,
-    "potential": choices.PotentialTier,
-    "health": choices.HealthGrade,
-    "lead": choices.LeadGrade,
-    "credit": choices.CreditRating,
-    "four_class": choices.FourClass,
-}
-RFM_METHODS = [("quintile", _("Quintiles of the population")), ("fixed", _("Fixed cut-offs"))]
-PYRAMID_METRICS = [("profit", _("12-month gross profit")), ("sales", _("12-month sales"))]
-
-
-# --- fields -------------------------------------------------------------------
-
-
-class NumberField(forms.Field):
-    """A JSON number. Whole numbers stay int; "1,000,000" is accepted. Negative
-    values pass, so the standard's own check can say why they are refused."""
-
-    widget = forms.TextInput
-
-    def __init__(self, *, integer: bool = False, **kwargs: Any) -> None:
-        self.integer = integer
-        super().__init__(**kwargs)
-
-    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
-        attrs = super().widget_attrs(widget)
-        attrs.update({"inputmode": "numeric" if self.integer else "decimal", "maxlength": "24"})
-        return attrs
-
-    def to_python(self, value: Any) -> int | float | None:
-        if value in self.empty_values:
-            return None
-        text = re.sub(r"[\s,，_]", "", str(value))
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError(_("Enter a number."), code="invalid") from None
-        if not number.is_finite() or len(text) > 24:
-            raise ValidationError(_("Enter a number."), code="invalid")
-        if number == number.to_integral_value():
-            return int(number)
-        if self.integer:
-            raise ValidationError(_("Enter a whole number."), code="integer")
-        return float(text)
-
-
-def _number(label, *, integer: bool = False, required: bool = True) -> NumberField:
-    return NumberField(label=label, integer=integer, required=required)
-
-
-# --- paths ----------------------------------------------------------------------
-
-
-def field_name(path: Path) -> str:
-    return SEP.join(str(p) for p in path)
-
-
-def parse_path(text: str) -> Path:
-    """'health.grades[1].min' -> ('health', 'grades', 1, 'min')."""
-    out: list[str | int] = []
-    for token in re.findall(r"\[\d+\]|[^.\[\]]+", text or ""):
-        out.append(int(token[1:-1]) if token.startswith("[") else token)
-    return tuple(out)
-
-
-_MISSING = object()
-
-
-def get_path(data: Any, path: Path, default: Any = None) -> Any:
-    for key in path:
-        try:
-            data = data[key]
-        except (KeyError, IndexError, TypeError):
-            return default
-    return data
-
-
-def set_path(data: Any, path: Path, value: Any) -> None:
-    for key in path[:-1]:
-        if isinstance(key, str) and isinstance(data, dict) and key not in data:
-            data[key] = {}
-        data = data[key]
-    data[path[-1]] = value
-
-
-def drop_path(data: Any, path: Path) -> None:
-    parent = get_path(data, path[:-1])
-    if isinstance(parent, dict):
-        parent.pop(path[-1], None)
-
-
-def messages_of(exc: ValidationError) -> list[tuple[Path, str]]:
-    """(path, text) of every problem validate_config reported."""
-    out = []
-    for error in exc.error_list:
-        params = error.params or {}
-        text = str(error.message) % params if params else str(error.message)
-        out.append((parse_path(str(params.get("path", ""))), text))
-    return out
-
-
-# --- layout ----------------------------------------------------------------------
-
-
-@dataclass
-class Cell:
-    name: str
-    path: Path
-
-
-@dataclass
-class Row:
-    label: Any
-    cells: list[Cell | None]
-    key: Path = ()
-
-
-@dataclass
-class Table:
-    title: Any
-    columns: list[Any]
-    rows: list[Row]
-    path: Path = ()
-    variable: bool = False  # rows can be added (blank row) or removed (cleared)
-
-
-@dataclass
-class Fields:
-    items: list[tuple[Any, Cell]]
-
-
-@dataclass
-class Section:
-    key: str
-    title: Any
-    help: Any = ""
-    blocks: list[Any] = field(default_factory=list)
-
-
-def _code_label(section: str, code: Any) -> str:
-    choice_cls = CODE_LABELS.get(section)
-    try:
-        return str(choice_cls(code).label) if choice_cls else str(code)
-    except ValueError:
-        return str(code)
 
 
 class StandardConfigForm(forms.Form):
@@ -259,11 +84,11 @@ class StandardConfigForm(forms.Form):
 
     # -- building ---------------------------------------------------------------
 
-    def _add(self, path: Path, form_field: forms.Field, value: Any = _MISSING) -> Cell:
+    def _add(self, path: Path, form_field: forms.Field, value: Any = MISSING) -> Cell:
         name = field_name(path)
         self.fields[name] = form_field
         self.paths[name] = path
-        self.initial[name] = get_path(self.base, path) if value is _MISSING else value
+        self.initial[name] = get_path(self.base, path) if value is MISSING else value
         css = "form-select form-select-sm" if isinstance(form_field, forms.ChoiceField) else ""
         if isinstance(form_field, forms.BooleanField):
             css = "form-check-input"
@@ -271,7 +96,7 @@ class StandardConfigForm(forms.Form):
         return Cell(name, path)
 
     def _num(self, path: Path, label: Any, *, integer: bool = False, optional: bool = False):
-        cell = self._add(path, _number(label, integer=integer, required=not optional))
+        cell = self._add(path, number_field(label, integer=integer, required=not optional))
         if optional:
             self.optional.add(cell.name)
         return cell
@@ -299,7 +124,7 @@ class StandardConfigForm(forms.Form):
                 cells.append(
                     self._num((section, key, i, col), label, integer=integer, optional=optional)
                 )
-            rows.append(Row(_code_label(section, code), cells, (section, key, i)))
+            rows.append(Row(code_label(section, code), cells, (section, key, i)))
         return Table(title, [c[1] for c in columns], rows, (section, key))
 
     def _points_table(self, section: str, key: str, title: Any, min_label: Any) -> Table:
@@ -311,7 +136,7 @@ class StandardConfigForm(forms.Form):
         for i in range(count):
             lo = self._num((*path, i, "min"), min_label, optional=True)
             pts = self._num((*path, i, "points"), _("Points"), integer=True, optional=True)
-            rows.append(Row("", [lo, pts], (*path, i)))
+            rows.append(Row(f"#{i + 1}", [lo, pts], (*path, i)))
         self.lists[path] = (["min", "points"], count)
         return Table(title, [min_label, _("Points")], rows, path, variable=True)
 
@@ -372,7 +197,7 @@ class StandardConfigForm(forms.Form):
             cells.append(
                 self._add(
                     (*p, "points"),
-                    _number(_("Points"), integer=True, required=False),
+                    number_field(_("Points"), integer=True, required=False),
                     rule.get("points"),
                 )
             )
@@ -383,7 +208,7 @@ class StandardConfigForm(forms.Form):
                     rule.get("label", ""),
                 )
             )
-            rows.append(Row("", cells, p))
+            rows.append(Row(f"#{i + 1}", cells, p))
         self.lists[path] = (["rule"], count)
         return Table(title, columns, rows, path, variable=True)
 
@@ -392,48 +217,81 @@ class StandardConfigForm(forms.Form):
             [(label, self._num((section, "weights", k), label, integer=True)) for k, label in keys]
         )
 
+    def _fields(self, specs: list[tuple[Path, Any, str]]) -> Fields:
+        """Scalar inputs: (path, label, kind) with kind int, number, int? (optional)."""
+        items = []
+        for path, label, kind in specs:
+            optional = kind.endswith("?")
+            integer = kind.startswith("int")
+            items.append((label, self._num(path, label, integer=integer, optional=optional)))
+        return Fields(items)
+
+    def _rfm_table(self) -> Table:
+        rows = []
+        for metric, label in RFM_LABELS:
+            method = self._choice(("rfm", metric, "method"), _("Method"), RFM_METHODS)
+            cuts = [
+                self._num(("rfm", metric, "cutoffs", i), f"c{i + 1}", integer=metric != "monetary")
+                for i in range(4)
+            ]
+            rows.append(Row(label, [method, *cuts], ("rfm", metric)))
+        return Table(_("Metrics"), [_("Method"), "c1", "c2", "c3", "c4"], rows, ("rfm",))
+
+    def _four_class_table(self) -> Table:
+        rows = []
+        for code in ("high_value", "potential", "stable"):
+            given = get_path(self.base, ("four_class", code), {})
+            cells: list[Cell | None] = [self._num(("four_class", code, "min_sales"), "")]
+            for key in ("max_recency_days", "min_tenure_days", "max_tenure_days"):
+                path = ("four_class", code, key)
+                cells.append(
+                    self._num(path, "", integer=True, optional=True) if key in given else None
+                )
+            rows.append(Row(code_label("four_class", code), cells, ("four_class", code)))
+        columns = [
+            _("Annual sales from (CNY)"),
+            _("Ordered within (days)"),
+            _("Customer for at least (days)"),
+            _("Customer for less than (days)"),
+        ]
+        return Table(_("Classes"), columns, rows, ("four_class",))
+
     def _build(self) -> list[Section]:
-        n = self._num
-        pct = _("Minimum margin (%)")
-        sections = [
+        strategic_flag = self._add(
+            ("value_tier", "strategic_flag"), forms.BooleanField(label="", required=False)
+        )
+        method_points = [
+            (
+                ("credit", "payment_method", code),
+                _("Points: %(method)s") % {"method": label},
+                "int?",
+            )
+            for code, label in choices.PaymentMethod.choices
+        ]
+        potential_weights = [
+            (key, _("Weight: %(dimension)s") % {"dimension": label})
+            for key, label in choices.PotentialDimension.choices
+        ]
+        return [
             Section(
                 "windows",
                 _("Windows"),
-                _("“12-month sales” and RFM use the sales window; interaction frequency uses "
-                  "the interaction window."),  # fmt: skip
-                [
-                    Fields(
-                        [
-                            (_("Sales window (days)"), n(("windows", "sales_days"), "", integer=True)),  # noqa: E501
-                            (_("Interaction window (days)"), n(("windows", "interaction_days"), "", integer=True)),  # noqa: E501
-                        ]
-                    )
-                ],
+                SECTION_HELP["windows"],
+                [self._fields(WINDOW_FIELDS)],
             ),
             Section(
                 "value_tier",
                 _("Value tier (价值分层)"),
-                _("Tried from the top: the first tier whose sales minimum is reached and whose "
-                  "margin minimum is met wins. The lowest tier starts at 0."),  # fmt: skip
+                SECTION_HELP["value_tier"],
                 [
-                    Fields(
-                        [
-                            (
-                                _("Strategic flag makes a customer strategic"),
-                                self._add(
-                                    ("value_tier", "strategic_flag"),
-                                    forms.BooleanField(label="", required=False),
-                                ),
-                            )
-                        ]
-                    ),
+                    Fields([(_("Strategic flag makes a customer strategic"), strategic_flag)]),
                     self._band_table(
                         "value_tier",
                         "bands",
                         _("Bands"),
                         [
                             ("min_sales", _("12-month sales from (CNY)"), False, False),
-                            ("min_margin_pct", pct, False, True),
+                            ("min_margin_pct", _("Minimum margin (%)"), False, True),
                         ],
                     ),
                 ],
@@ -441,14 +299,9 @@ class StandardConfigForm(forms.Form):
             Section(
                 "potential",
                 _("Potential tier (潜力分层)"),
-                _("Each dimension scores the points of its matching rules (0–100); the "
-                  "potential score is their weighted sum. Weights must add up to 100."),  # fmt: skip
+                SECTION_HELP["potential"],
                 [
-                    self._weights(
-                        "potential",
-                        [(k, _("Weight: %(dimension)s") % {"dimension": label})
-                         for k, label in choices.PotentialDimension.choices],  # fmt: skip
-                    ),
+                    self._weights("potential", potential_weights),
                     self._band_table(
                         "potential", "bands", _("Tiers"), [("min", _("Score from"), False, False)]
                     ),
@@ -458,68 +311,27 @@ class StandardConfigForm(forms.Form):
             Section(
                 "rfm",
                 _("RFM"),
-                _("Scores 1–5 per metric. Quintiles split the buying customers into fifths; "
-                  "fixed cut-offs use the four values below."),  # fmt: skip
+                SECTION_HELP["rfm"],
                 [
-                    Table(
-                        _("Metrics"),
-                        [_("Method"), "c1", "c2", "c3", "c4"],
-                        [
-                            Row(
-                                label,
-                                [self._choice(("rfm", m, "method"), _("Method"), RFM_METHODS)]
-                                + [
-                                    n(("rfm", m, "cutoffs", i), f"c{i + 1}", integer=m != "monetary")  # noqa: E501
-                                    for i in range(4)
-                                ],
-                                ("rfm", m),
-                            )
-                            for m, label in (
-                                ("recency", _("Recency (days since last order)")),
-                                ("frequency", _("Frequency (order days)")),
-                                ("monetary", _("Monetary (12-month sales, CNY)")),
-                            )
-                        ],
-                        ("rfm",),
-                    ),
-                    Fields([(_("A score counts as high from"), n(("rfm", "high_min"), "", integer=True))]),  # noqa: E501
+                    self._rfm_table(),
+                    self._fields([(("rfm", "high_min"), _("A score counts as high from"), "int")]),
                 ],
             ),
             Section(
                 "four_class",
                 _("Four classes (四类客户)"),
-                _("Checked in order: high value, potential, stable; everyone else with orders "
-                  "is low value / silent."),  # fmt: skip
+                SECTION_HELP["four_class"],
                 [
-                    Table(
-                        _("Classes"),
+                    self._four_class_table(),
+                    self._fields(
                         [
-                            _("Annual sales from (CNY)"),
-                            _("Ordered within (days)"),
-                            _("Customer for at least (days)"),
-                            _("Customer for less than (days)"),
-                        ],
-                        [
-                            Row(
-                                _code_label("four_class", code),
-                                [n(("four_class", code, "min_sales"), "")]
-                                + [
-                                    n(("four_class", code, key), "", integer=True, optional=True)
-                                    if key in get_path(self.base, ("four_class", code), {})
-                                    else None
-                                    for key in (
-                                        "max_recency_days",
-                                        "min_tenure_days",
-                                        "max_tenure_days",
-                                    )
-                                ],
-                                ("four_class", code),
+                            (
+                                ("four_class", "silent_days"),
+                                _("Silent after (days without an order)"),
+                                "int",
                             )
-                            for code in ("high_value", "potential", "stable")
-                        ],
-                        ("four_class",),
+                        ]
                     ),
-                    Fields([(_("Silent after (days without an order)"), n(("four_class", "silent_days"), "", integer=True))]),  # noqa: E501
                 ],
             ),
             Section(
@@ -527,23 +339,8 @@ class StandardConfigForm(forms.Form):
                 _("Health score (健康度)"),
                 _("Four components of 0–100 each, weighted; the weights must add up to 100."),
                 [
-                    self._weights(
-                        "health",
-                        [
-                            ("sales", _("Weight: sales")),
-                            ("repurchase", _("Weight: repurchase rate")),
-                            ("satisfaction", _("Weight: satisfaction")),
-                            ("interaction", _("Weight: interaction frequency")),
-                        ],
-                    ),
-                    Fields(
-                        [
-                            (_("Sales scoring 100 (CNY)"), n(("health", "sales_reference"), "")),
-                            (_("Interactions scoring 100"), n(("health", "interaction_target"), "", integer=True)),  # noqa: E501
-                            (_("Satisfaction score without a rating"), n(("health", "satisfaction_unknown"), "", integer=True)),  # noqa: E501
-                            (_("A component is a problem below"), n(("health", "problem_below"), "", integer=True)),  # noqa: E501
-                        ]
-                    ),
+                    self._weights("health", HEALTH_WEIGHT_LABELS),
+                    self._fields(HEALTH_FIELDS),
                     self._band_table(
                         "health",
                         "grades",
@@ -561,7 +358,9 @@ class StandardConfigForm(forms.Form):
                 _("The points of every matching rule are added up."),
                 [
                     self._rules_table("lead", _("Points rules"), dimensions=False),
-                    Fields([(_("Qualified lead from (points)"), n(("lead", "qualified_min"), "", integer=True))]),  # noqa: E501
+                    self._fields(
+                        [(("lead", "qualified_min"), _("Qualified lead from (points)"), "int")]
+                    ),
                     self._band_table(
                         "lead", "grades", _("Grades"), [("min", _("Points from"), True, False)]
                     ),
@@ -571,23 +370,12 @@ class StandardConfigForm(forms.Form):
                 "lifecycle",
                 _("Lifecycle and dormancy (生命周期)"),
                 "",
-                [
-                    Fields(
-                        [
-                            (_("Churned after (days without activity)"), n(("lifecycle", "churn_days"), "", integer=True)),  # noqa: E501
-                            (_("Dormant after (days without interaction)"), n(("lifecycle", "dormant_days"), "", integer=True)),  # noqa: E501
-                            (_("Formation period (days since first order)"), n(("lifecycle", "formation_days"), "", integer=True)),  # noqa: E501
-                            (_("Decline when recent sales fall below (% of the half before)"), n(("lifecycle", "decline_pct"), "", integer=True)),  # noqa: E501
-                            (_("Decline after (days without an order)"), n(("lifecycle", "decline_gap_days"), "", integer=True)),  # noqa: E501
-                        ]
-                    )
-                ],
+                [self._fields(LIFECYCLE_FIELDS)],
             ),
             Section(
                 "credit",
                 _("Credit rating (信用等级)"),
-                _("Points for the average monthly payment, the payment method and the plan "
-                  "completion are added up; the total gives the rating."),  # fmt: skip
+                SECTION_HELP["credit"],
                 [
                     self._points_table(
                         "credit",
@@ -595,15 +383,11 @@ class StandardConfigForm(forms.Form):
                         _("Average monthly payment"),
                         _("Payment from (CNY)"),
                     ),
-                    Fields(
+                    self._fields(
                         [
-                            (
-                                _("Points: %(method)s") % {"method": label},
-                                n(("credit", "payment_method", code), "", integer=True, optional=True),  # noqa: E501
-                            )
-                            for code, label in choices.PaymentMethod.choices
+                            *method_points,
+                            (("credit", "no_plan_points"), _("Points without a sales plan"), "int"),
                         ]
-                        + [(_("Points without a sales plan"), n(("credit", "no_plan_points"), "", integer=True))]  # noqa: E501
                     ),
                     self._points_table(
                         "credit",
@@ -626,29 +410,30 @@ class StandardConfigForm(forms.Form):
             Section(
                 "pyramid",
                 _("Pyramid and ABC (客户金字塔 / 帕累托)"),
-                _("Pyramid: cumulative top shares of the buying customers. ABC: cumulative "
-                  "shares of 12-month sales."),  # fmt: skip
+                SECTION_HELP["pyramid"],
                 [
                     Fields(
                         [
-                            (_("Pyramid ranked by"), self._choice(("pyramid", "metric"), "", PYRAMID_METRICS)),  # noqa: E501
-                            (_("Key customers: top (%)"), n(("pyramid", "top_pct", "key"), "")),
-                            (_("Major customers: down to top (%)"), n(("pyramid", "top_pct", "major"), "")),  # noqa: E501
-                            (_("Ordinary customers: down to top (%)"), n(("pyramid", "top_pct", "ordinary"), "")),  # noqa: E501
-                            (_("ABC: A up to (% of sales)"), n(("abc", "a_pct"), "")),
-                            (_("ABC: B up to (% of sales)"), n(("abc", "b_pct"), "")),
+                            (
+                                _("Pyramid ranked by"),
+                                self._choice(("pyramid", "metric"), "", PYRAMID_METRICS),
+                            )
                         ]
-                    )
+                    ),
+                    self._fields(PYRAMID_FIELDS),
                 ],
             ),
             Section(
                 "maturity",
                 _("Maturity class (成熟度)"),
                 "",
-                [Fields([(_("Class 1 pays within (days)"), n(("maturity", "promise_days"), "", integer=True))])],  # noqa: E501
+                [
+                    self._fields(
+                        [(("maturity", "promise_days"), _("Class 1 pays within (days)"), "int")]
+                    )
+                ],
             ),
         ]
-        return sections
 
     def _label_cells(self) -> None:
         """Inputs in tables have no visible label of their own: name them for screen readers."""
@@ -656,13 +441,26 @@ class StandardConfigForm(forms.Form):
             for block in section.blocks:
                 if isinstance(block, Fields):
                     for label, cell in block.items:
-                        self.fields[cell.name].widget.attrs["aria-label"] = str(label)
+                        self._name_cell(cell, str(label))
                     continue
                 for row in block.rows:
                     for column, cell in zip(block.columns, row.cells, strict=False):
                         if cell is not None:
                             text = f"{row.label} · {column}" if row.label else str(column)
-                            self.fields[cell.name].widget.attrs["aria-label"] = text
+                            self._name_cell(cell, text)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["aria-invalid"] = "true"
+
+    def _name_cell(self, cell: Cell, text: str) -> None:
+        form_field = self.fields[cell.name]
+        form_field.widget.attrs["aria-label"] = text
+        form_field.label = text  # names the input in the list of problems
 
     # -- validation -------------------------------------------------------------------
 
@@ -737,19 +535,17 @@ class StandardConfigForm(forms.Form):
         path = tuple(path)
         for list_path, mapping in self.row_map.items():
             n = len(list_path)
-            if path[:n] == list_path and len(path) > n and isinstance(path[n], int):
-                if path[n] < len(mapping):
-                    path = (*list_path, mapping[path[n]], *path[n + 1 :])
-                    if len(path) == n + 1:  # a whole rule or band row
-                        first = "field" if list_path[-1] == "rules" else "min"
-                        path = (*path, first)
+            inside = path[:n] == list_path and len(path) > n and isinstance(path[n], int)
+            if inside and path[n] < len(mapping):
+                path = (*list_path, mapping[path[n]], *path[n + 1 :])
+                if len(path) == n + 1:  # a whole rule or band row
+                    first = "field" if list_path[-1] == "rules" else "min"
+                    path = (*path, first)
         name = field_name(path)
         if name in self.fields:
             self.add_error(name, text)
             return
-        key = str(path[0]) if path else ""
-        if key == "abc":
-            key = "pyramid"
+        key = self._section_of(path) if path else ""
         if key not in {s.key for s in self.sections}:
             self.add_error(None, text)
             return
@@ -811,10 +607,14 @@ class StandardConfigForm(forms.Form):
             return None
         changed = False
         if self.compare is not None:
-            changed = get_path(self.compare, cell.path, _MISSING) != get_path(
-                self.base, cell.path, _MISSING
+            changed = get_path(self.compare, cell.path, MISSING) != get_path(
+                self.base, cell.path, MISSING
             )
         return {"field": self[cell.name], "text": self._text(cell), "changed": changed}
+
+    @staticmethod
+    def _section_of(path: Path) -> str:
+        return "pyramid" if path[0] == "abc" else str(path[0])
 
     def layout(self, *, editable: bool) -> list[dict[str, Any]]:
         """Sections with bound fields (edit) or formatted values (read)."""
@@ -834,8 +634,10 @@ class StandardConfigForm(forms.Form):
                     continue
                 rows = []
                 for row in block.rows:
-                    if block.variable and not editable and row.key[-1] >= len(
-                        get_path(self.base, block.path, [])
+                    if (
+                        block.variable
+                        and not editable
+                        and row.key[-1] >= len(get_path(self.base, block.path, []))
                     ):
                         continue
                     rows.append({"label": row.label, "cells": [self._show(c) for c in row.cells]})
@@ -856,6 +658,12 @@ class StandardConfigForm(forms.Form):
                     "help": section.help,
                     "blocks": blocks,
                     "errors": self.section_errors.get(section.key, []),
+                    "invalid": bool(self.section_errors.get(section.key))
+                    or any(
+                        name in self.errors
+                        for name, path in self.paths.items()
+                        if self._section_of(path) == section.key
+                    ),
                 }
             )
         return out

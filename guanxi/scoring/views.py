@@ -75,6 +75,11 @@ def _facts(score: CustomerScore, key: str) -> list[tuple[str, str]]:
             (_("Gross margin"), margin),
             (_("12-month gross profit"), cny(score.profit)),
         ]
+    if key == "matrix" and score.matrix:
+        return [
+            (_("Value tier"), selectors.value_label("value_tier", score.value_tier)),
+            (_("Potential tier"), selectors.value_label("potential_tier", score.potential_tier)),
+        ]
     if key == "potential_tier":
         return [(_("Potential score"), f"{score.potential_score}/100")]
     if key == "rfm_segment" and score.r is not None:
@@ -206,7 +211,8 @@ def maturity_set(request: HttpRequest, pk: int) -> HttpResponse:
                 customer=customer,
                 value=data["value"],
                 reason=data["reason"],
-                promised_payment_on=data["promised_payment_on"],
+                # a promise only means something for class 1 (payment pending)
+                promised_payment_on=data["promised_payment_on"] if data["value"] == "1" else None,
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -216,8 +222,7 @@ def maturity_set(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Maturity class set to “%(label)s”.") % {"label": state.get_value_display()},
             )
     else:
-        errors = [str(e) for errs in form.errors.values() for e in errs]
-        messages.error(request, _("The maturity class was not changed: %(errors)s") % {
-            "errors": " ".join(errors)
-        })  # fmt: skip
+        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
+        text = _("The maturity class was not changed: %(errors)s") % {"errors": errors}
+        messages.error(request, text)
     return redirect(reverse("customers:detail", kwargs={"pk": customer.pk}) + "#scores")

@@ -28,7 +28,7 @@ from .classification import (
     scoped_scores,
 )
 from .export import XLSX, classification_workbook
-from .forms import MigrationForm, ScopeForm, quarter_bounds
+from .forms import MATURITY_SHORT, MigrationForm, ScopeForm, quarter_bounds
 from .views import cny
 
 PAGE_SIZE = 100
@@ -72,7 +72,11 @@ def classification_list(request: HttpRequest) -> HttpResponse:
         for cell in line["cells"]:
             cell["url"] = _url(
                 drill,
-                {**params, "value_tier": cell["value_tier"], "potential_tier": cell["potential_tier"]},
+                {
+                    **params,
+                    "value_tier": cell["value_tier"],
+                    "potential_tier": cell["potential_tier"],
+                },
             )
     pareto = classification.pareto(scores)
     heatmap = {
@@ -116,6 +120,11 @@ def classification_list(request: HttpRequest) -> HttpResponse:
     return render(request, "scoring/classification.html", context)
 
 
+def _maturity_short(customer) -> str:
+    state = getattr(customer, "maturity", None)
+    return str(MATURITY_SHORT.get(state.value, state.value)) if state else "—"
+
+
 def _score_rows(page_rows) -> list[dict[str, Any]]:
     rows = []
     for s in page_rows:
@@ -127,7 +136,7 @@ def _score_rows(page_rows) -> list[dict[str, Any]]:
                     code_label("potential_tier", s.potential_tier),
                     code_label("health_grade", s.health_grade),
                     code_label("lifecycle", s.lifecycle),
-                    code_label("maturity", getattr(getattr(s.customer, "maturity", None), "value", "")),
+                    _maturity_short(s.customer),
                     cny(s.sales),
                 ],
             }
@@ -215,7 +224,9 @@ def migration(request: HttpRequest) -> HttpResponse:
     for line in matrix["rows"]:
         for cell in line["cells"]:
             cell["url"] = (
-                _url("scoring:migration_customers", {**base, "from": cell["from"], "to": cell["to"]})
+                _url(
+                    "scoring:migration_customers", {**base, "from": cell["from"], "to": cell["to"]}
+                )
                 if cell["count"]
                 else ""
             )

@@ -59,9 +59,8 @@ def _describe(standard: ClassificationStandard, today) -> dict[str, Any]:
 @require_GET
 def standard_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    standards = [_describe(s, today) for s in selectors.standards_list().select_related(
-        "created_by", "activated_by"
-    )]  # fmt: skip
+    rows = selectors.standards_list().select_related("created_by", "activated_by")
+    standards = [_describe(s, today) for s in rows]
     context = {
         "standards": standards,
         "due": list(selectors.standards_due_for_review(today=today)),
@@ -117,8 +116,11 @@ def standard_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Draft v%(version)s created. Change its values, preview the impact, then "
-                  "activate it.") % {"version": draft.version},  # fmt: skip
+                _(
+                    "Draft v%(version)s created. Change its values, preview the impact, then "
+                    "activate it."
+                )
+                % {"version": draft.version},
             )
             return redirect("scoring:standard_edit", pk=draft.pk)
     return render(request, "scoring/standard_create.html", {"form": form})
@@ -163,7 +165,9 @@ def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, _("Draft v%(version)s saved.") % {"version": standard.version})
+            messages.success(
+                request, _("Draft v%(version)s saved.") % {"version": standard.version}
+            )
             return redirect("scoring:standard_detail", pk=standard.pk)
     context = {
         "standard": _describe(standard, timezone.localdate()),
@@ -190,7 +194,9 @@ def _impact_tables(standard: ClassificationStandard, result: impact.Impact) -> l
         if not counts:
             continue
         used = {code for pair in counts for code in pair}
-        codes = [c for c in choices.DIMENSION_CHOICES[dim].values if c in used] + ([""] if "" in used else [])
+        codes = [c for c in choices.DIMENSION_CHOICES[dim].values if c in used] + (
+            [""] if "" in used else []
+        )
         rows = []
         for f in codes:
             cells = []
@@ -317,8 +323,10 @@ def standard_activate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("scoring:standard_detail", pk=standard.pk)
     messages.success(
         request,
-        _("v%(version)s is now in force: %(customers)s customers re-scored, %(changes)s changes "
-          "recorded.")  # fmt: skip
+        _(
+            "v%(version)s is now in force: %(customers)s customers re-scored, %(changes)s changes "
+            "recorded."
+        )
         % {
             "version": standard.version,
             "customers": f"{summary.customers:,}" if summary else 0,

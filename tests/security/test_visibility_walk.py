@@ -134,6 +134,22 @@ ROUTES: dict[str, Route] = {
     "customer-restore": Route(
         "scoped", _api("customer-restore", cust), ("POST",), setup=_delete_first
     ),
+    # --- scoring pages ---
+    "scoring:classification_customers": Route(
+        "list", lambda w: reverse("scoring:classification_customers"), setup=_score_all
+    ),
+    "scoring:migration_customers": Route(
+        # the first run classifies every customer as maturity 0: one change each
+        "list",
+        lambda w: reverse("scoring:migration_customers") + "?dimension=maturity",
+        setup=_score_all,
+    ),
+    "scoring:maturity_set": Route(
+        "scoped",
+        lambda w: reverse("scoring:maturity_set", args=[cust(w)]),
+        ("POST",),
+        payload={"value": "3k", "reason": "越权分类"},
+    ),
 }
 for _name, _attr in [
     ("contact", "contact"),
@@ -177,6 +193,21 @@ EXEMPT = {
     "user-me": "the caller only",
     "team-list": "own test below",
     "team-detail": "own test below",
+    "scoring:standard_list": "classification standards: thresholds only, no customer data",
+    "scoring:standard_detail": "classification standards: thresholds only, no customer data",
+    "scoring:standard_create": "directors/admins only (403 otherwise); no customer data",
+    "scoring:standard_edit": "directors/admins only (403 otherwise); no customer data",
+    "scoring:standard_preview": "directors/admins only (403 otherwise, see tests/scoring/"
+    "test_views.py); counts over Customer.objects.visible_to",
+    "scoring:standard_preview_customers": "directors/admins only (403 otherwise); rows come from"
+    " Customer.objects.visible_to (tests/scoring/test_views.py)",
+    "scoring:standard_activate": "directors/admins only (403 otherwise); POST, shows nothing",
+    "scoring:classification": "aggregate counts only, over visible_scores; counts per persona"
+    " in tests/scoring/test_views.py; its drill-down is walked as a list",
+    "scoring:classification_export": "xlsx (a zip, opaque to the walker): tests/scoring/"
+    "test_views.py unzips it and checks each persona gets only visible rows",
+    "scoring:migration": "aggregate counts only, over Customer.objects.visible_to; its"
+    " drill-down is walked as a list",
 }
 
 
@@ -281,9 +312,7 @@ LISTS = [n for n, r in ROUTES.items() if r.kind == "list"]
 
 @pytest.mark.parametrize("persona", DENIED)
 @pytest.mark.parametrize("name", LISTS)
-def test_lists_search_and_exports_never_show_out_of_reach_customers(
-    world, client, name, persona
-):
+def test_lists_search_and_exports_never_show_out_of_reach_customers(world, client, name, persona):
     route = ROUTES[name]
     if route.setup:
         route.setup(world)
@@ -318,6 +347,7 @@ def test_api_child_create_on_out_of_reach_customer_is_refused(world, client, nam
         content_type="application/json",
     )
     assert response.status_code == missing.status_code == 400
+
     # Indistinguishable from a customer that does not exist (but for the id echoed back).
     def shape(r):
         return re.sub(r"\d+", "N", json.dumps(r.json(), ensure_ascii=False))
