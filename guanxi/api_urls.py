@@ -12,6 +12,7 @@ from guanxi.customers.api import (
     OrderViewSet,
 )
 from guanxi.scoring.api import ScoreViewSet
+from guanxi.scoring.api_standards import StandardViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -20,6 +21,7 @@ router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("orders", OrderViewSet, basename="order")
 router.register("needs", NeedViewSet, basename="need")
 router.register("scores", ScoreViewSet, basename="score")
+router.register("standards", StandardViewSet, basename="standard")
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 

@@ -19,7 +19,6 @@ from .factories import (
 )
 
 
-
 @dataclass
 class World:
     owner: User

@@ -63,7 +63,7 @@ class CustomerViewSet(ServiceViewSet):
     def get_queryset(self) -> QuerySet[Customer]:
         return (
             selectors.visible_customers(self.request.user)
-            .select_related("owner")
+            .select_related("owner", "score", "maturity")
             .prefetch_related("tags", "collaborators")
         )
 

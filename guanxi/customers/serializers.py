@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from guanxi.accounts.models import User
@@ -127,6 +128,29 @@ CUSTOMER_WRITABLE = [
 CUSTOMER_READ_ONLY = ["number", "profile_updated_at", *STAMPS_READ_ONLY]
 
 
+class CustomerScoreSummarySerializer(serializers.Serializer):
+    """The customer's current classification; details and reasons live at /scores/{id}/."""
+
+    standard_version = serializers.IntegerField()
+    as_of = serializers.DateField()
+    value_tier = serializers.CharField()
+    potential_tier = serializers.CharField()
+    matrix = serializers.CharField()
+    r = serializers.IntegerField(allow_null=True)
+    f = serializers.IntegerField(allow_null=True)
+    m = serializers.IntegerField(allow_null=True)
+    rfm_segment = serializers.CharField()
+    four_class = serializers.CharField()
+    health_score = serializers.IntegerField(allow_null=True)
+    health_grade = serializers.CharField()
+    lead_score = serializers.IntegerField()
+    lead_grade = serializers.CharField()
+    lifecycle = serializers.CharField()
+    credit_rating = serializers.CharField()
+    pyramid = serializers.CharField()
+    abc = serializers.CharField()
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     owner = OwnerField(
         queryset=User.objects.all(),
@@ -148,6 +172,8 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only=True, help_text=_("e.g. [制造业]-[产能扩张需求]-[A类客户]")
     )
     version = serializers.IntegerField(read_only=True)
+    scores = serializers.SerializerMethodField()
+    maturity = serializers.SerializerMethodField()
 
     class Meta:
         model = Customer
@@ -158,11 +184,23 @@ class CustomerSerializer(serializers.ModelSerializer):
             *CUSTOMER_WRITABLE,
             "composite_label",
             "collaborators",
+            "scores",
+            "maturity",
             "profile_updated_at",
             "created_at",
             "updated_at",
         ]
         read_only_fields = CUSTOMER_READ_ONLY
+
+    @extend_schema_field(CustomerScoreSummarySerializer(allow_null=True))
+    def get_scores(self, obj: Customer) -> dict[str, Any] | None:
+        score = getattr(obj, "score", None)
+        return CustomerScoreSummarySerializer(score).data if score is not None else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_maturity(self, obj: Customer) -> str | None:
+        state = getattr(obj, "maturity", None)
+        return state.value if state is not None else None
 
 
 class CustomerUpdateSerializer(VersionedUpdateSerializerMixin, CustomerSerializer):
