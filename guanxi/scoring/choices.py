@@ -126,6 +126,7 @@ class PyramidLevel(models.TextChoices):
 
 
 class AbcClass(models.TextChoices):
+    # xgettext:no-python-format
     A = "A", _("A (top 80% of sales)")
     B = "B", _("B (next 15%)")
     C = "C", _("C (last 5%)")

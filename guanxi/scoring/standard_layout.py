@@ -139,6 +139,7 @@ LIFECYCLE_FIELDS = [
     (("lifecycle", "formation_days"), _("Formation period (days since first order)"), "int"),
     (
         ("lifecycle", "decline_pct"),
+        # xgettext:no-python-format
         _("Decline when recent sales fall below (% of the half before)"),
         "int",
     ),
@@ -148,7 +149,9 @@ PYRAMID_FIELDS = [
     (("pyramid", "top_pct", "key"), _("Key customers: top (%)"), "number"),
     (("pyramid", "top_pct", "major"), _("Major customers: down to top (%)"), "number"),
     (("pyramid", "top_pct", "ordinary"), _("Ordinary customers: down to top (%)"), "number"),
+    # xgettext:no-python-format
     (("abc", "a_pct"), _("ABC: A up to (% of sales)"), "number"),
+    # xgettext:no-python-format
     (("abc", "b_pct"), _("ABC: B up to (% of sales)"), "number"),
 ]
 

@@ -100,7 +100,9 @@ def classification_list(request: HttpRequest) -> HttpResponse:
         "xName": _("Share of customers (%)"),
         "yName": _("Share of 12-month sales (%)"),
         "seriesName": _("Cumulative share of sales"),
+        # xgettext:no-python-format
         "top20Label": _("Top 20% of customers"),
+        # xgettext:no-python-format
         "reach80Label": _("80% of sales"),
     }
     context = {
