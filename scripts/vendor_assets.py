@@ -14,6 +14,9 @@ FILES = {
     "alpine-csp.min.js": "@alpinejs/csp/dist/cdn.min.js",
     "bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
     "bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
+    # Source maps: the files above name them, and collectstatic's manifest needs them.
+    "bootstrap.min.css.map": "bootstrap/dist/css/bootstrap.min.css.map",
+    "bootstrap.bundle.min.js.map": "bootstrap/dist/js/bootstrap.bundle.min.js.map",
     "echarts.min.js": "echarts/dist/echarts.min.js",
     "bootstrap-icons/bootstrap-icons.min.css": "bootstrap-icons/font/bootstrap-icons.min.css",
     "bootstrap-icons/fonts/bootstrap-icons.woff2": f"{ICONS}/fonts/bootstrap-icons.woff2",
