@@ -132,6 +132,7 @@ LOCALE_PATHS = [BASE_DIR / "guanxi" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["guanxi.formats"]
 GUANXI_CURRENCY = "CNY"
 
 # --- static ---------------------------------------------------------------

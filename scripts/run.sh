@@ -21,7 +21,7 @@ cat <<MSG
 
   Guanxi is running at http://127.0.0.1:8000
   Demo logins (password: $password):
-    director · manager_a · manager_b · rep_a1 · rep_a2 · rep_b1 · rep_b2
+    director · admin · manager_a · manager_b · rep_a1 … rep_a3 · rep_b1 … rep_b3
   Ctrl-C stops the web server and the job worker.
 
 MSG
