@@ -4,9 +4,15 @@
     python -m bench --db both            # SQLite and PostgreSQL, 100k each
     python -m bench --pg-1m              # PostgreSQL with 1M customers (slow to build)
     python -m bench --markdown out.md    # also write the tables as Markdown
+    python -m bench --scoring            # only the scoring benchmark (SQLite, 50k / 500k)
+    python -m bench --scoring --scoring-size 200000:2000000 --scoring-pg-size 1000000:10000000
+
+`make bench` runs the customer-list benchmark and then the scoring benchmark
+(bench/scoring.py) at its default size; --skip-scoring leaves the latter out.
 
 Datasets come from `guanxi demo --seed 1 --as-of 2025-06-30` and live in
-/tmp/gx-bench/<N>/ (SQLite) or the PostgreSQL database gx_bench_<N>; the
+/tmp/gx-bench/<N>/ (SQLite) or the PostgreSQL database gx_bench_<N> (N customers,
+2N orders; other order counts: <N>_<M> and gx_bench_<N>_<M>); the
 development database is never touched. Each database runs in its own worker
 process (Django reads the database settings once, at start-up).
 """
@@ -26,6 +32,9 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_P95_MS = 50.0
 GOAL_RATIO = 1.3
+SCORING_GOAL_NTILE = 1.5  # RFM part within 1.5x of one hand-written NTILE statement
+SCORING_GOAL_PANDAS = 3.0  # whole recompute at least 3x faster than pandas
+SCORING_GOAL_INCREMENTAL_MS = 50.0
 
 
 def machine() -> dict[str, str]:
@@ -79,15 +88,18 @@ def pg_exists(url: str, name: str) -> bool:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
 
 
-def target_env(db: str, customers: int, args: argparse.Namespace) -> dict[str, str]:
+def target_env(
+    db: str, customers: int, args: argparse.Namespace, orders: int | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    var_dir = Path(args.sqlite_dir) / (str(customers) if db == "sqlite" else f"pg-{customers}")
+    key = str(customers) if orders in (None, 2 * customers) else f"{customers}_{orders}"
+    var_dir = Path(args.sqlite_dir) / (key if db == "sqlite" else f"pg-{key}")
     if db == "sqlite" and args.rebuild and var_dir.exists():
         shutil.rmtree(var_dir)
     var_dir.mkdir(parents=True, exist_ok=True)
     env["GUANXI_VAR_DIR"] = str(var_dir)
     if db == "postgresql":
-        name = f"{args.pg_db_prefix}_{customers}"
+        name = f"{args.pg_db_prefix}_{key}"
         url = urlparse(args.pg_url)._replace(path=f"/{name}").geturl()
         if args.rebuild:
             pg_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{name}"')
@@ -147,6 +159,94 @@ def table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def size(text: str) -> tuple[int, int]:
+    """`CUSTOMERS:ORDERS`, e.g. 200000:2000000."""
+    try:
+        customers, orders = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected CUSTOMERS:ORDERS, not {text!r}") from None
+    if customers <= 0 or orders < 0:
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return customers, orders
+
+
+def run_scoring(db: str, customers: int, orders: int, args: argparse.Namespace) -> dict[str, Any]:
+    print(f"\n== scoring: {db}, {customers:,} customers, {orders:,} orders ==", flush=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.scoring",
+        f"--customers={customers}",
+        f"--orders={orders}",
+        f"--repeat={args.scoring_repeat}",
+        f"--incremental={args.scoring_incremental}",
+    ]
+    proc = subprocess.run(  # noqa: S603 (our own module)
+        cmd,
+        env=target_env(db, customers, args, orders),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if proc.returncode:
+        raise SystemExit(f"{db} scoring benchmark failed (exit {proc.returncode})")
+    data = json.loads(proc.stdout)
+    data.update(db=db, customers=customers, orders=orders, repeat=args.scoring_repeat)
+    return data
+
+
+def scoring_table(data: dict[str, Any]) -> str:
+    t = data["timings"]
+    full, rfm, ntile = t["ours_full"], t["ours_rfm"], t["ntile"]
+    exact, pandas, inc = t["exact"], t["pandas"], data["incremental"]
+    agree = data["agreement"]
+    pop = agree["population"]
+
+    def share(name: str) -> str:
+        a = agree[name]
+        return f"{a['all'] / pop:.1%}" if pop else "—"
+
+    r_ntile = rfm["total"] / ntile["total"]
+    r_exact = rfm["total"] / exact["total"]
+    r_pandas = pandas["total"] / full["total"]
+    runs = data["repeat"]
+    lines = [
+        f"**{data['versions']['database']}**, {data['customers']:,} customers, "
+        f"{data['orders']:,} orders, {pop:,} buyers in the RFM population — seconds, "
+        f"median of {runs} run{'s' if runs > 1 else ''}",
+        "",
+        "| what | s | breakdown | ratio | same R/F/M as our rule |",
+        "|---|---:|---|---:|---:|",
+        f"| ours: `recompute_all` (every score, history diff, merge) | {full['total']:.2f} "
+        f"| facts {full['facts']:.2f} · cut-offs + rules {full['rules']:.2f} · "
+        f"diff + write {full['write']:.2f} · commit {full['commit']:.2f} | "
+        f"pandas / ours = **{r_pandas:.2f}** | {share('stored')} |",
+        f"| ours: RFM part (`load_facts` + quintiles + `rules.rfm` + write r/f/m) "
+        f"| {rfm['total']:.2f} | facts {rfm['facts']:.2f} (SQL + fetch alone "
+        f"{t['facts_sql']['total']:.2f}) · cut-offs {rfm['cutoffs']:.2f} · rfm "
+        f"{rfm['rfm']:.2f} · write {rfm['write']:.2f} | ours / NTILE = **{r_ntile:.2f}** "
+        f"| {share('ours')} |",
+        f"| (a) one SQL statement, `NTILE(5)` + `INSERT … SELECT` | {ntile['total']:.2f} | | "
+        f"1.00 | {share('ntile')} |",
+        f"| (a') one SQL statement, our tie rule (nearest-rank cut-offs) | "
+        f"{exact['total']:.2f} | | ours RFM / this = {r_exact:.2f} | 100% by definition |",
+        f"| (b) pandas: `read_sql` → groupby → `qcut(rank)` → write back | "
+        f"{pandas['total']:.2f} | read {pandas['read']:.2f} · compute {pandas['compute']:.2f}"
+        f" · write {pandas['write']:.2f} | {r_pandas:.2f} × ours full | {share('pandas')} |",
+        f"| incremental `recompute_customer`, {inc['n']} random customers (ms) | "
+        f"p50 {inc['p50']:.1f} · p95 {inc['p95']:.1f} | max {inc['max']:.1f} ms | | |",
+        "",
+        "Goals: RFM part within "
+        f"{SCORING_GOAL_NTILE}× of NTILE — {'met' if r_ntile <= SCORING_GOAL_NTILE else 'NOT met'}"
+        f" ({r_ntile:.2f}×); whole recompute ≥ {SCORING_GOAL_PANDAS:.0f}× faster than pandas — "
+        f"{'met' if r_pandas >= SCORING_GOAL_PANDAS else 'NOT met'} ({r_pandas:.2f}×); "
+        f"incremental < {SCORING_GOAL_INCREMENTAL_MS:.0f} ms — "
+        f"{'met' if inc['p95'] < SCORING_GOAL_INCREMENTAL_MS else 'NOT met'} "
+        f"(p95 {inc['p95']:.1f} ms).",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
@@ -166,7 +266,38 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--pg-db-prefix", default="gx_bench")
     parser.add_argument("--markdown", help="write the result tables to this file")
+    scoring = parser.add_argument_group("scoring benchmark (bench/scoring.py)")
+    scoring.add_argument("--scoring", action="store_true", help="run only the scoring benchmark")
+    scoring.add_argument(
+        "--skip-scoring", action="store_true", help="run only the customer-list benchmark"
+    )
+    scoring.add_argument(
+        "--scoring-size",
+        type=size,
+        default=(50_000, 500_000),
+        metavar="C:O",
+        help="customers:orders for the scoring run on the --db databases (default 50000:500000)",
+    )
+    scoring.add_argument(
+        "--scoring-pg-size",
+        type=size,
+        metavar="C:O",
+        help="also (or instead) a PostgreSQL scoring run of this size, e.g. 1000000:10000000",
+    )
+    scoring.add_argument(
+        "--scoring-repeat", type=int, default=3, help="timed runs of each way (default 3)"
+    )
+    scoring.add_argument(
+        "--scoring-incremental",
+        type=int,
+        default=200,
+        help="customers timed one by one with recompute_customer (default 200)",
+    )
     args = parser.parse_args(argv)
+    if args.scoring and args.skip_scoring:
+        parser.error("--scoring and --skip-scoring exclude each other")
+    if args.scoring_repeat <= 0 or args.scoring_incremental <= 0:
+        parser.error("--scoring-repeat and --scoring-incremental must be positive")
     if args.customers <= 0 or args.repeat <= 0:
         parser.error("--customers and --repeat must be positive")
 
@@ -177,6 +308,20 @@ def main(argv: list[str] | None = None) -> None:
         targets.append(("postgresql", args.customers))
     if args.pg_1m:
         targets.append(("postgresql", 1_000_000))
+    # The scoring run: --scoring-size on the --db databases; --scoring-pg-size sets
+    # (or adds) the PostgreSQL one.
+    dbs = {"sqlite": ["sqlite"], "postgres": ["postgresql"], "both": ["sqlite", "postgresql"]}
+    scoring_targets = [
+        (db, *args.scoring_size)
+        for db in dbs[args.db]
+        if not (db == "postgresql" and args.scoring_pg_size)
+    ]
+    if args.scoring_pg_size:
+        scoring_targets.append(("postgresql", *args.scoring_pg_size))
+    if args.scoring:
+        targets = []
+    if args.skip_scoring:
+        scoring_targets = []
 
     info = machine()
     print(
@@ -188,6 +333,10 @@ def main(argv: list[str] | None = None) -> None:
         orders = args.orders if args.orders is not None else 2 * customers
         data = run_target(db, customers, orders, args)
         blocks.append(table(data))
+        print("\n" + blocks[-1], flush=True)
+    for db, customers, orders in scoring_targets:
+        data = run_scoring(db, customers, orders, args)
+        blocks.append(scoring_table(data))
         print("\n" + blocks[-1], flush=True)
     if args.markdown:
         header = (

@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from guanxi.accounts.api import TeamViewSet, UserViewSet, obtain_token
+from guanxi.alerts.api import AlertViewSet
 from guanxi.customers.api import (
     ContactViewSet,
     CustomerViewSet,
@@ -11,6 +12,7 @@ from guanxi.customers.api import (
     NeedViewSet,
     OrderViewSet,
 )
+from guanxi.followup.api import CadenceRuleViewSet, CallListViewSet, FollowUpViewSet
 from guanxi.scoring.api import ScoreViewSet
 from guanxi.scoring.api_standards import StandardViewSet
 
@@ -22,6 +24,10 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("needs", NeedViewSet, basename="need")
 router.register("scores", ScoreViewSet, basename="score")
 router.register("standards", StandardViewSet, basename="standard")
+router.register("alerts", AlertViewSet, basename="alert")
+router.register("calllist", CallListViewSet, basename="calllist")
+router.register("followups", FollowUpViewSet, basename="followup")
+router.register("cadences", CadenceRuleViewSet, basename="cadence")
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 

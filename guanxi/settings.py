@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "guanxi.accounts",
     "guanxi.customers",
     "guanxi.scoring",
+    "guanxi.followup",
+    "guanxi.alerts",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +231,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "guanxi.customers.choices.Channel",
         "LevelEnum": "guanxi.customers.choices.Level",
+        "AlertStatusEnum": "guanxi.alerts.models.Status",
     },
 }
 

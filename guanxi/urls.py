@@ -21,5 +21,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("customers/", include("guanxi.customers.urls")),
     path("scoring/", include("guanxi.scoring.urls")),
+    path("alerts/", include("guanxi.alerts.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
 ]

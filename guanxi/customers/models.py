@@ -183,8 +183,10 @@ class Customer(VersionedModel, SoftDeleteModel):
 
 
 class CustomerCollaborator(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("collaborator"), on_delete=models.CASCADE
+    )
 
     class Meta:
         verbose_name = _("collaborator")
@@ -202,15 +204,29 @@ class CustomerCollaborator(models.Model):
 class OwnershipChange(models.Model):
     """Kept forever: who owned a customer when, and who moved it (seed 001 §1)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="ownership_log")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="ownership_log"
+    )
     from_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous owner"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     to_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("new owner"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)

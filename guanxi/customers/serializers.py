@@ -263,7 +263,7 @@ class InteractionSerializer(serializers.ModelSerializer):
             *TIMESTAMPS,
         ]
         read_only_fields = STAMPS_READ_ONLY
-        extra_kwargs = {"occurred_at": {"required": False, "help_text": "Defaults to now."}}
+        extra_kwargs = {"occurred_at": {"required": False, "help_text": _("Defaults to now.")}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)

@@ -27,15 +27,17 @@ from .numbering import reserve_customer_numbers
 PROFILE_M2M = {"tags"}
 
 
-def _rescore(customer_id: int) -> None:
-    """Rescore the customer once the write has committed (a few ms, set-based SQL).
+def _refresh_derived(customer_id: int) -> None:
+    """Rescore the customer, then its next follow-up date, once the write commits.
 
-    `robust` keeps a scoring failure from turning a saved write into an error page;
-    the nightly full run repairs whatever was missed.
+    Both are a few milliseconds of set-based SQL. `robust` keeps a failure from turning
+    a saved write into an error page; the nightly and morning jobs repair what was missed.
     """
+    from guanxi.followup.recompute import followup_refresh_on_commit
     from guanxi.scoring.recompute import recompute_customer
 
     transaction.on_commit(partial(recompute_customer, customer_id), robust=True)
+    followup_refresh_on_commit(customer_id)
 
 
 def assignable_owners(user: User):
@@ -72,7 +74,7 @@ def customer_create(*, user: User, data: dict[str, Any]) -> Customer:
     OwnershipChange.objects.create(
         customer=customer, from_owner=None, to_owner=owner, changed_by=user, reason="created"
     )
-    _rescore(customer.pk)
+    _refresh_derived(customer.pk)
     return customer
 
 
@@ -91,7 +93,7 @@ def customer_update(
     updated = versioned_update(customer, expected_version=version, changes=data)
     if new_owner is not None and new_owner.pk != customer.owner_id:
         _reassign(updated, new_owner, by=user, reason="edited")
-    _rescore(customer.pk)
+    _refresh_derived(customer.pk)
     return updated
 
 
@@ -163,7 +165,7 @@ def customer_restore(*, user: User, customer: Customer) -> Customer:
     customer.deleted_by = None
     customer._change_reason = "restored"
     customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
-    _rescore(customer.pk)
+    _refresh_derived(customer.pk)
     return customer
 
 
@@ -185,7 +187,7 @@ def _create_child(model, *, user: User, customer: Customer, data: dict[str, Any]
     obj.full_clean()
     _check_contact(obj)
     obj.save()
-    _rescore(customer.pk)
+    _refresh_derived(customer.pk)
     return obj
 
 
@@ -198,14 +200,14 @@ def _update_child(obj, *, user: User, version: int | None, data: dict[str, Any])
     candidate.full_clean(validate_unique=False)
     _check_contact(candidate)
     updated = versioned_update(obj, expected_version=version, changes=data)
-    _rescore(updated.customer_id)
+    _refresh_derived(updated.customer_id)
     return updated
 
 
 def _delete_child(obj, *, user: User) -> None:
     _check_visible(user, obj.customer)
     obj.delete()
-    _rescore(obj.customer_id)
+    _refresh_derived(obj.customer_id)
 
 
 @transaction.atomic

@@ -23,11 +23,21 @@ class ClassificationStandard(models.Model):
     is_active = models.BooleanField(_("active"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     activated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("activated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     review_due_on = models.DateField(_("review due"), null=True, blank=True)
 
@@ -75,7 +85,11 @@ class ScoringRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"run {self.pk} as of {self.as_of} ({self.status})"
+        return _("run %(id)s as of %(date)s (%(status)s)") % {
+            "id": self.pk,
+            "date": self.as_of,
+            "status": self.get_status_display(),
+        }
 
 
 class CustomerScore(models.Model):
@@ -193,7 +207,12 @@ class ScoreChange(models.Model):
     cause = models.CharField(_("cause"), max_length=8, choices=choices.ChangeCause.choices)
     standard_version = models.PositiveIntegerField(_("standard version"), null=True, blank=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reason = models.JSONField(_("reason"), default=dict)
 
@@ -225,7 +244,12 @@ class CustomerMaturity(models.Model):
     value = models.CharField(_("maturity class"), max_length=2, choices=choices.Maturity.choices)
     since = models.DateTimeField(_("since"))
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("set by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     promise_made_on = models.DateField(_("promise made on"), null=True, blank=True)
@@ -266,7 +290,12 @@ class CreditProfile(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

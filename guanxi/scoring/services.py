@@ -169,6 +169,9 @@ def maturity_set(
     _require_visible(user, customer)
     if value == "1" and promised_payment_on is None:
         promised_payment_on = _default_promise()
+    from guanxi.followup.recompute import followup_refresh_on_commit
+
+    followup_refresh_on_commit(customer.pk)  # the class sets the cadence
     return _move_maturity(
         customer_id=customer.pk,
         value=value,

@@ -52,6 +52,32 @@ def _score_all(w):
     recompute_all()
 
 
+def _calllist_day():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.localdate() + dt.timedelta(days=40)  # the world's customer is due by then
+
+
+def _build_calllists(w):
+    from guanxi.followup.calllist import calllists_build
+    from guanxi.followup.recompute import followups_recompute
+
+    followups_recompute()
+    calllists_build(_calllist_day())
+
+
+def _alert(w):
+    from django.utils import timezone
+
+    from guanxi.alerts.models import Alert
+
+    w.alert = Alert.objects.create(
+        customer=w.customer, rule="dormant", cause_key="2025-01-01", opened_at=timezone.now()
+    )
+
+
 def _api(name: str, *args) -> Callable:
     return lambda w: reverse(name, args=[a(w) for a in args])
 
@@ -131,6 +157,12 @@ ROUTES: dict[str, Route] = {
     "score-list": Route("list", lambda w: reverse("score-list"), setup=_score_all),
     "score-detail": Route("scoped", _api("score-detail", cust), setup=_score_all),
     "score-history": Route("scoped", _api("score-history", cust), setup=_score_all),
+    "calllist-list": Route(
+        "list",
+        lambda w: reverse("calllist-list") + f"?date={_calllist_day():%Y-%m-%d}",
+        setup=_build_calllists,
+    ),
+    "followup-list": Route("list", lambda w: reverse("followup-list"), setup=_build_calllists),
     "customer-restore": Route(
         "scoped", _api("customer-restore", cust), ("POST",), setup=_delete_first
     ),
@@ -149,6 +181,21 @@ ROUTES: dict[str, Route] = {
         lambda w: reverse("scoring:maturity_set", args=[cust(w)]),
         ("POST",),
         payload={"value": "3k", "reason": "越权分类"},
+    ),
+    # --- alerts (inbox pages and API) ---
+    "alerts:inbox": Route("list", lambda w: reverse("alerts:inbox"), setup=_alert),
+    "alerts:read": Route(
+        "scoped", lambda w: reverse("alerts:read", args=[w.alert.pk]), ("POST",), setup=_alert
+    ),
+    "alerts:dismiss": Route(
+        "scoped", lambda w: reverse("alerts:dismiss", args=[w.alert.pk]), ("POST",), setup=_alert
+    ),
+    "alert-list": Route("list", lambda w: reverse("alert-list"), setup=_alert),
+    "alert-detail": Route(
+        "scoped", lambda w: reverse("alert-detail", args=[w.alert.pk]), setup=_alert
+    ),
+    "alert-read": Route(
+        "scoped", lambda w: reverse("alert-read", args=[w.alert.pk]), ("POST",), setup=_alert
     ),
 }
 for _name, _attr in [
@@ -192,6 +239,8 @@ EXEMPT = {
     "standard-detail": "as standard-list",
     "standard-activate": "directors/admins only (tests/scoring/test_api_standards.py)",
     "standard-impact": "counts over the caller's visible customers only; directors/admins",
+    "cadence-list": "cadence rules only, no customer data (tests/followup/test_api.py)",
+    "cadence-detail": "as cadence-list; writes for managers and above only",
     "user-list": "own test below: users are scoped by reachable_owner_ids_q",
     "user-detail": "own test below",
     "user-me": "the caller only",
@@ -210,6 +259,8 @@ EXEMPT = {
     " in tests/scoring/test_views.py; its drill-down is walked as a list",
     "scoring:classification_export": "xlsx (a zip, opaque to the walker): tests/scoring/"
     "test_views.py unzips it and checks each persona gets only visible rows",
+    "alerts:badge": "a count of the caller's own visible unread alerts; no customer data",
+    "alerts:preferences": "the caller's own notification settings; no customer data",
     "scoring:migration": "aggregate counts only, over Customer.objects.visible_to; its"
     " drill-down is walked as a list",
 }

@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.customers import demo_data
+from guanxi.followup.recompute import followups_recompute
 from guanxi.scoring.recompute import recompute_all
 
 
@@ -88,6 +89,8 @@ class Command(BaseCommand):
             f"{summary.customers:,} customers scored under standard v{summary.standard_version}"
             f" in {summary.seconds:.1f}s"
         )
+        followups = followups_recompute(today=opts["as_of"])
+        self.stdout.write(f"{followups:,} next follow-up dates set")
         counts = ", ".join(f"{n:,} {name}" for name, n in result.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {result.seconds:.1f}s"))
         if counts:

@@ -1,0 +1,521 @@
+"""Scoring benchmark, run in a worker process bound to one bench database.
+
+On a dataset from `guanxi demo --seed 1 --as-of 2025-06-30` it times, as of
+2025-06-30 with the default standard (quintile RFM, 365-day sales window):
+
+* ours full   — `recompute_all()`: every score of every customer, with history
+                diff and bulk merge, in one transaction; phases from its
+                progress callback (facts SQL, cut-offs + rules, diff + write);
+* ours RFM    — the RFM part of the same code path: `load_facts` (the one facts
+                statement, all facts) + `quantile_cutoffs` + `rules.rfm` per
+                buyer + `bulkwrite.insert_rows` of (customer_id, r, f, m) into a
+                scratch table;
+* (a) NTILE   — one hand-written INSERT … SELECT: GROUP BY orders, three
+                `NTILE(5)` windows, written into a scratch table (the physical
+                limit). NTILE splits ties to fill equal buckets; our rule never
+                splits ties (docs/scoring.md §4.4), so the results differ;
+* (a') exact  — the same single statement with our tie rule (nearest-rank
+                cut-offs via ROW_NUMBER, then `5 - #{value > c_k}`): the limit
+                for the same result; also the correctness check of ours;
+* (b) pandas  — what an analyst would write: `read_sql` of the orders → groupby
+                → `qcut(rank(method="first"))` → write back (`to_sql` on
+                SQLite, `executemany` on PostgreSQL) on a connection of its own;
+* incremental — `recompute_customer(id)` for random customers (p50/p95).
+
+Usage (normally via `python -m bench --scoring`): the parent sets DATABASE_URL /
+GUANXI_VAR_DIR before this module imports Django, and reads JSON from stdout.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import secrets
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from bench.customer_list import AS_OF, _Log, p95, setup_django, versions
+
+SCRATCH = {
+    "ours": "bench_rfm_ours",
+    "ntile": "bench_rfm_ntile",
+    "exact": "bench_rfm_exact",
+    "pandas": "bench_rfm_pandas",
+}
+AS_OF_DATE = dt.date.fromisoformat(AS_OF)
+
+Log = Callable[[str], None]
+
+
+# --- dataset --------------------------------------------------------------------
+
+
+def ensure_dataset(customers: int, orders: int, log: Log) -> None:
+    """Build the dataset once; refuse a database of other sizes (the parent names
+    databases by size, so that means someone changed it by hand)."""
+    from django.core.management import call_command
+
+    from guanxi.customers.models import Customer, Order
+
+    call_command("migrate", verbosity=0)
+    have = Customer.objects.count()
+    if have:
+        have_orders = Order.objects.count()
+        if (have, have_orders) != (customers, orders):
+            raise SystemExit(
+                f"bench database holds {have:,} customers / {have_orders:,} orders, not "
+                f"{customers:,} / {orders:,}: run with --rebuild (the parent recreates it)"
+            )
+        log(f"dataset: reusing {have:,} customers, {have_orders:,} orders")
+        return
+    started = time.monotonic()
+    call_command(
+        "demo",
+        customers=customers,
+        orders=orders,
+        seed=1,
+        password=secrets.token_urlsafe(12),  # nobody logs in to a bench database
+        as_of=AS_OF_DATE,
+        stdout=_Log(log),
+    )
+    log(f"dataset: {customers:,} customers, {orders:,} orders in {time.monotonic() - started:.0f}s")
+
+
+def _pg() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def prepare_scratch() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in SCRATCH.values():
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} (customer_id bigint PRIMARY KEY, "
+                "r smallint NOT NULL, f smallint NOT NULL, m smallint NOT NULL)"
+            )
+
+
+def clear(table: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table}" if _pg() else f"DELETE FROM {table}")
+
+
+def drop_scratch() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in SCRATCH.values():
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def window_start(sales_days: int) -> dt.date:
+    """First day of the sales window: ordered_on ∈ [as_of − W + 1, as_of]."""
+    return AS_OF_DATE - dt.timedelta(days=sales_days - 1)
+
+
+def _scored_customers_params() -> list[Any]:
+    """Customers scored: live and created before the end of the local as_of day."""
+    from django.db import connection
+
+    from guanxi.scoring.facts import day_start
+
+    end = day_start(AS_OF_DATE + dt.timedelta(days=1))
+    return [connection.ops.adapt_datetimefield_value(end)]
+
+
+# --- (a) and (a'): one hand-written statement -----------------------------------
+
+
+def _aggregate_sql() -> str:
+    """Per buying customer: recency days, distinct order days and sales (cents) in
+    the window — the definitions of docs/scoring.md §3, written by hand."""
+    if _pg():
+        recency = "%s::date - MAX(o.ordered_on)"
+        cents = "(o.amount * 100)::bigint"
+    else:
+        recency = "CAST(julianday(%s) - julianday(MAX(o.ordered_on)) AS INTEGER)"
+        cents = "CAST(ROUND(o.amount * 100) AS INTEGER)"
+    return f"""
+  SELECT o.customer_id, {recency} AS recency,
+    COUNT(DISTINCT CASE WHEN o.ordered_on >= %s THEN o.ordered_on END) AS freq,
+    SUM(CASE WHEN o.ordered_on >= %s THEN {cents} ELSE 0 END) AS sales
+  FROM customers_order o JOIN customers_customer c ON c.id = o.customer_id
+  WHERE o.ordered_on <= %s AND c.deleted_at IS NULL AND c.created_at < %s
+  GROUP BY o.customer_id"""
+
+
+def _aggregate_params(sales_days: int) -> list[Any]:
+    from django.db import connection
+
+    day = connection.ops.adapt_datefield_value(AS_OF_DATE)
+    start = connection.ops.adapt_datefield_value(window_start(sales_days))
+    return [day, start, start, day, *_scored_customers_params()]
+
+
+def ntile_sql() -> str:
+    return f"""
+INSERT INTO {SCRATCH["ntile"]} (customer_id, r, f, m)
+SELECT t.customer_id,
+  NTILE(5) OVER (ORDER BY t.recency DESC),
+  NTILE(5) OVER (ORDER BY t.freq),
+  NTILE(5) OVER (ORDER BY t.sales)
+FROM ({_aggregate_sql()}) t"""
+
+
+def exact_sql() -> str:
+    """Our tie rule in one statement: c_k = x_(ceil(k·n/5)) by ROW_NUMBER, then
+    R = 5 − #{recency > c_k}, F = 1 + #{freq > c_k}, M = 1 + #{sales > c_k}."""
+
+    def cut(metric: str, rank: str) -> str:
+        return ", ".join(
+            f"MAX(CASE WHEN {rank} = ({k} * n + 4) / 5 THEN {metric} END) AS {metric}{k}"
+            for k in range(1, 5)
+        )
+
+    def above(metric: str) -> str:
+        return " + ".join(
+            f"CASE WHEN t.{metric} > q.{metric}{k} THEN 1 ELSE 0 END" for k in range(1, 5)
+        )
+
+    return f"""
+INSERT INTO {SCRATCH["exact"]} (customer_id, r, f, m)
+WITH t AS ({_aggregate_sql()}
+),
+ranked AS (
+  SELECT recency, freq, sales, COUNT(*) OVER () AS n,
+    ROW_NUMBER() OVER (ORDER BY recency) AS rr,
+    ROW_NUMBER() OVER (ORDER BY freq) AS fr,
+    ROW_NUMBER() OVER (ORDER BY sales) AS mr
+  FROM t
+),
+q AS (SELECT {cut("recency", "rr")}, {cut("freq", "fr")}, {cut("sales", "mr")} FROM ranked)
+SELECT t.customer_id, 5 - ({above("recency")}), 1 + ({above("freq")}), 1 + ({above("sales")})
+FROM t CROSS JOIN q"""
+
+
+def run_statement(name: str, sql: str, sales_days: int) -> float:
+    from django.db import connection, transaction
+
+    clear(SCRATCH[name])
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, _aggregate_params(sales_days))
+    return time.perf_counter() - started
+
+
+# --- ours -------------------------------------------------------------------------
+
+
+def ours_full() -> dict[str, float]:
+    """recompute_all with phase times from its progress callback."""
+    from guanxi.scoring.recompute import recompute_all
+
+    marks: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if done == total:
+            marks[phase] = time.perf_counter() - started
+
+    summary = recompute_all(as_of=AS_OF_DATE, progress=progress, trigger="bench")
+    total = time.perf_counter() - started
+    facts = marks.get("facts", 0.0)
+    scores = marks.get("scores", facts)
+    write = marks.get("write", scores)
+    return {
+        "total": total,
+        "facts": facts,
+        "rules": scores - facts,
+        "write": write - scores,
+        "commit": total - write,
+        "customers": summary.customers,
+        "changes": summary.changes,
+    }
+
+
+def ours_rfm() -> dict[str, float]:
+    """The RFM part of recompute_all, phase by phase, writing (id, r, f, m)."""
+    from django.db import transaction
+
+    from guanxi.scoring import bulkwrite, rules
+    from guanxi.scoring.facts import load_facts
+    from guanxi.scoring.population import quantile_cutoffs
+    from guanxi.scoring.results import Cutoffs
+    from guanxi.scoring.services import standard_ensure_active
+    from guanxi.scoring.standards import parse_standard
+
+    clear(SCRATCH["ours"])
+    std = parse_standard(standard_ensure_active())
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        facts = load_facts(as_of=AS_OF_DATE, standard=std)
+        t1 = time.perf_counter()
+        buyers = [f for f in facts if f.has_orders]
+
+        def rfm_cut(metric: str, values: list[int]) -> tuple[int, ...]:
+            if std.rfm_methods[metric] == "quintile":
+                return quantile_cutoffs(values)
+            return std.rfm_fixed[metric]
+
+        cut = Cutoffs(
+            recency=rfm_cut("recency", [f.recency_days or 0 for f in buyers]),
+            frequency=rfm_cut("frequency", [f.order_days for f in buyers]),
+            monetary=rfm_cut("monetary", [f.sales for f in buyers]),
+            population=len(buyers),
+        )
+        t2 = time.perf_counter()
+        rows = []
+        for f in buyers:
+            r, fq, m, _segment, _reasons = rules.rfm(f, std, cut)
+            rows.append((f.customer_id, r, fq, m))
+        t3 = time.perf_counter()
+        bulkwrite.insert_rows(SCRATCH["ours"], ("customer_id", "r", "f", "m"), rows)
+    t4 = time.perf_counter()
+    return {
+        "total": t4 - t0,
+        "facts": t1 - t0,
+        "cutoffs": t2 - t1,
+        "rfm": t3 - t2,
+        "write": t4 - t3,
+        "buyers": len(buyers),
+    }
+
+
+def facts_sql_only() -> float:
+    """The facts statement executed and fetched, without building Facts objects."""
+    from django.db import connection, transaction
+
+    from guanxi.scoring import facts
+    from guanxi.scoring.services import standard_ensure_active
+    from guanxi.scoring.standards import parse_standard
+
+    std = parse_standard(standard_ensure_active())
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(facts._sql(std, False), facts._params(AS_OF_DATE, std, None))
+        cursor.fetchall()
+    return time.perf_counter() - started
+
+
+# --- (b) pandas -------------------------------------------------------------------
+
+
+def pandas_rfm(sales_days: int) -> dict[str, float]:
+    """RFM as an analyst writes it, on a connection of its own (as a notebook would)."""
+    import pandas as pd
+    from django.conf import settings
+
+    clear(SCRATCH["pandas"])
+    pg = _pg()
+    started = time.perf_counter()
+    if pg:
+        import psycopg
+
+        conn: Any = psycopg.connect(os.environ["DATABASE_URL"])
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]))
+    try:
+        sql = (
+            "SELECT o.customer_id, o.ordered_on, o.amount FROM customers_order o "
+            "JOIN customers_customer c ON c.id = o.customer_id "
+            f"WHERE o.ordered_on <= {'%s' if pg else '?'} AND c.deleted_at IS NULL "
+            f"AND c.created_at < {'%s' if pg else '?'}"
+        )
+        with warnings.catch_warnings():  # pandas only "tests" SQLAlchemy and sqlite3
+            warnings.simplefilter("ignore", UserWarning)
+            df = pd.read_sql(
+                sql,
+                conn,
+                params=[AS_OF, *_scored_customers_params()],
+                parse_dates=["ordered_on"],
+            )
+        t_read = time.perf_counter()
+        df["days"] = (pd.Timestamp(AS_OF_DATE) - df["ordered_on"]).dt.days
+        rfm = df.groupby("customer_id").agg(recency=("days", "min"))
+        window = df[df["days"] < sales_days].groupby("customer_id")
+        rfm["frequency"] = window["ordered_on"].nunique().reindex(rfm.index, fill_value=0)
+        rfm["monetary"] = window["amount"].sum().reindex(rfm.index, fill_value=0)
+        rfm["r"] = pd.qcut(rfm["recency"].rank(method="first"), 5, labels=[5, 4, 3, 2, 1])
+        rfm["f"] = pd.qcut(rfm["frequency"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5])
+        rfm["m"] = pd.qcut(rfm["monetary"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5])
+        out = rfm[["r", "f", "m"]].astype(int).reset_index()
+        t_compute = time.perf_counter()
+        if pg:
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {SCRATCH['pandas']} (customer_id, r, f, m) "
+                    "VALUES (%s, %s, %s, %s)",
+                    out.to_numpy().tolist(),
+                )
+            conn.commit()
+        else:
+            out.to_sql(SCRATCH["pandas"], conn, if_exists="append", index=False, chunksize=10000)
+            conn.commit()
+    finally:
+        conn.close()
+    done = time.perf_counter()
+    return {
+        "total": done - started,
+        "read": t_read - started,
+        "compute": t_compute - t_read,
+        "write": done - t_compute,
+        "orders_read": len(df),
+        "buyers": len(out),
+    }
+
+
+# --- incremental ------------------------------------------------------------------
+
+
+def incremental(samples: int, log: Log) -> dict[str, Any]:
+    from guanxi.customers.models import Customer
+    from guanxi.scoring.recompute import recompute_customer
+
+    ids = list(Customer.objects.filter(deleted_at__isnull=True).values_list("id", flat=True))
+    picked = random.Random(7).sample(ids, min(samples, len(ids)))
+    for cid in picked[:5]:  # warm-up: statement cache, standard, cut-offs
+        recompute_customer(cid, as_of=AS_OF_DATE)
+    times = []
+    for cid in picked:
+        started = time.perf_counter()
+        recompute_customer(cid, as_of=AS_OF_DATE)
+        times.append((time.perf_counter() - started) * 1000)
+    log(
+        f"incremental: {len(times)} customers, p50 {statistics.median(times):.2f} ms, "
+        f"p95 {p95(times):.2f} ms, max {max(times):.2f} ms"
+    )
+    return {
+        "n": len(times),
+        "p50": statistics.median(times),
+        "p95": p95(times),
+        "max": max(times),
+    }
+
+
+# --- agreement --------------------------------------------------------------------
+
+
+def agreement() -> dict[str, Any]:
+    """How each method's R/F/M compare with the exact-rule statement."""
+    from django.db import connection
+
+    from guanxi.scoring.models import CustomerScore
+
+    out: dict[str, Any] = {}
+    tables = {**SCRATCH, "stored": CustomerScore._meta.db_table}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {SCRATCH['exact']}")
+        n = cursor.fetchone()[0]
+        for name, table in tables.items():
+            if name == "exact":
+                continue
+            where = "WHERE x.r IS NOT NULL" if name == "stored" else ""
+            cursor.execute(
+                "SELECT COUNT(*), "
+                "SUM(CASE WHEN x.r = e.r THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN x.f = e.f THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN x.m = e.m THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN x.r = e.r AND x.f = e.f AND x.m = e.m THEN 1 ELSE 0 END) "
+                f"FROM {table} x JOIN {SCRATCH['exact']} e ON e.customer_id = x.customer_id "
+                f"{where}"
+            )
+            joined, r, f, m, all3 = (int(v or 0) for v in cursor.fetchone())
+            cursor.execute(f"SELECT COUNT(*) FROM {table} x {where}")
+            rows = cursor.fetchone()[0]
+            out[name] = {"rows": rows, "joined": joined, "r": r, "f": f, "m": m, "all": all3}
+    out["population"] = n
+    return out
+
+
+# --- main -------------------------------------------------------------------------
+
+
+def med(values: list[dict[str, float]]) -> dict[str, float]:
+    """Per-key median over repeated runs (the run with the median total is not
+    the same as per-phase medians, but phases rarely disagree)."""
+    return {k: statistics.median(v[k] for v in values) for k in values[0]}
+
+
+def run(repeat: int, samples: int, log: Log) -> dict[str, Any]:
+    from guanxi.scoring.services import standard_ensure_active
+    from guanxi.scoring.standards import parse_standard
+
+    std = parse_standard(standard_ensure_active())
+    days = int(std.sales_days)
+    prepare_scratch()
+    log("warm-up: one untimed NTILE statement (reads the orders into the cache)")
+    run_statement("ntile", ntile_sql(), days)
+    res: dict[str, list[Any]] = {
+        k: [] for k in ("ntile", "exact", "pandas", "ours_rfm", "ours_full", "facts_sql")
+    }
+    for i in range(1, repeat + 1):
+        res["ntile"].append({"total": run_statement("ntile", ntile_sql(), days)})
+        log(f"[{i}/{repeat}] (a) NTILE statement      {res['ntile'][-1]['total']:8.2f} s")
+        res["exact"].append({"total": run_statement("exact", exact_sql(), days)})
+        log(f"[{i}/{repeat}] (a') exact-rule statement {res['exact'][-1]['total']:8.2f} s")
+        res["facts_sql"].append({"total": facts_sql_only()})
+        log(f"[{i}/{repeat}] facts SQL + fetch only    {res['facts_sql'][-1]['total']:8.2f} s")
+        res["ours_rfm"].append(ours_rfm())
+        o = res["ours_rfm"][-1]
+        log(
+            f"[{i}/{repeat}] ours RFM part             {o['total']:8.2f} s (facts {o['facts']:.2f}"
+            f", cut-offs {o['cutoffs']:.2f}, rfm {o['rfm']:.2f}, write {o['write']:.2f})"
+        )
+        res["pandas"].append(pandas_rfm(days))
+        p = res["pandas"][-1]
+        log(
+            f"[{i}/{repeat}] (b) pandas                {p['total']:8.2f} s (read {p['read']:.2f}"
+            f", compute {p['compute']:.2f}, write {p['write']:.2f})"
+        )
+        res["ours_full"].append(ours_full())
+        o = res["ours_full"][-1]
+        log(
+            f"[{i}/{repeat}] ours recompute_all        {o['total']:8.2f} s (facts {o['facts']:.2f}"
+            f", rules {o['rules']:.2f}, write {o['write']:.2f}, commit {o['commit']:.2f})"
+        )
+    agree = agreement()
+    log(f"agreement with the exact rule: {json.dumps(agree)}")
+    inc = incremental(samples, log)
+    return {
+        "timings": {k: med(v) for k, v in res.items()},
+        "runs": res,
+        "agreement": agree,
+        "incremental": inc,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, required=True)
+    parser.add_argument("--orders", type=int, required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--incremental", type=int, default=200)
+    parser.add_argument("--keep-scratch", action="store_true")
+    args = parser.parse_args(argv)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    setup_django()
+    ensure_dataset(args.customers, args.orders, log)
+    data = run(args.repeat, args.incremental, log)
+    if not args.keep_scratch:
+        drop_scratch()
+    data["versions"] = versions()
+    json.dump(data, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from guanxi.scoring.models import CustomerMaturity
+from tests.factories import CustomerFactory, InteractionFactory
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+@pytest.fixture
+def make_customer():
+    def _make(owner, maturity: str | None = None, contacted: dt.date | None = None, **kw):
+        customer = CustomerFactory(owner=owner, **kw)
+        if maturity is not None:
+            CustomerMaturity.objects.create(customer=customer, value=maturity, since=timezone.now())
+        if contacted is not None:
+            InteractionFactory(customer=customer, occurred_at=at(contacted))
+        return customer
+
+    return _make
