@@ -232,6 +232,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "guanxi.customers.choices.Channel",
         "LevelEnum": "guanxi.customers.choices.Level",
         "AlertStatusEnum": "guanxi.alerts.models.Status",
+        "NeedStatusEnum": "guanxi.customers.choices.NeedStatus",
     },
 }
 

@@ -22,6 +22,7 @@ from .sql import Ctx, _adapt, cause_sql, day_start
 
 A = Alert._meta.db_table
 TMP = "gx_alert_cause"
+WORK_MEM = "256MB"  # per sort/hash node, for this transaction only (PostgreSQL)
 
 
 @dataclass
@@ -64,7 +65,10 @@ def run_alerts(*, as_of: dt.date | None = None, now: dt.datetime | None = None) 
 def _run_rule(rule: str, enabled: bool, params: dict[str, int], ctx: Ctx) -> RuleResult:
     res = RuleResult(rule=rule, enabled=enabled)
     now = _adapt(ctx.now)
+    pg = connection.vendor == "postgresql"
     with connection.cursor() as cur:
+        if pg:  # the aggregates sort/hash millions of order rows: keep them in memory
+            cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cur.execute(f"DROP TABLE IF EXISTS {TMP}")
         if enabled:
             sql, args = cause_sql(rule, ctx, params)
@@ -75,6 +79,8 @@ def _run_rule(rule: str, enabled: bool, params: dict[str, int], ctx: Ctx) -> Rul
                 f" FROM {A} WHERE 1 = 0"
             )
         cur.execute(f"CREATE INDEX {TMP}_key ON {TMP} (customer_id, cause_key)")
+        if pg:
+            cur.execute(f"ANALYZE {TMP}")
         cur.execute(f"SELECT COUNT(*) FROM {TMP}")
         res.causes = cur.fetchone()[0]
         match = (

@@ -149,31 +149,37 @@ WHERE {ALIVE} AND i.next_action_due >= %s AND i.next_action_due <= %s AND i.occu
 
 
 def repurchase_due(ctx: Ctx, p: dict[str, int]) -> Sql:
+    # Each CTE is used once, so PostgreSQL inlines it: one ordered pass over the
+    # (customer, ordered_on) index, two window passes, one aggregate.
     k, m = p["last_intervals"], p["min_orders"]
     expected = add_days("cy.last_on", "cy.cycle")
-    sql = f"""WITH d AS (SELECT DISTINCT customer_id, ordered_on FROM {O} WHERE ordered_on <= %s),
-g AS (SELECT customer_id, ordered_on,
+    sql = f"""WITH g AS (SELECT customer_id, ordered_on,
         LAG(ordered_on) OVER (PARTITION BY customer_id ORDER BY ordered_on) AS prev,
-        ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY ordered_on DESC) AS rn
-      FROM d),
-iv AS (SELECT customer_id, {days_between("ordered_on", "prev")} AS gap FROM g
+        ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY ordered_on DESC) AS rn,
+        MAX(ordered_on) OVER (PARTITION BY customer_id) AS last_on
+      FROM (SELECT customer_id, ordered_on FROM {O} WHERE ordered_on <= %s
+            GROUP BY customer_id, ordered_on) d),
+iv AS (SELECT customer_id, last_on, {days_between("ordered_on", "prev")} AS gap FROM g
        WHERE prev IS NOT NULL AND rn <= {k}),
-r AS (SELECT customer_id, gap,
+r AS (SELECT customer_id, last_on, gap,
         ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY gap) AS k,
         COUNT(*) OVER (PARTITION BY customer_id) AS n
       FROM iv),
-med AS (SELECT customer_id, CAST(ROUND(AVG(gap)) AS INTEGER) AS cycle FROM r
-        WHERE n >= {m - 1} AND (k = (n + 1) / 2 OR k = (n + 2) / 2) GROUP BY customer_id),
-lo AS (SELECT customer_id, MAX(ordered_on) AS last_on FROM d GROUP BY customer_id),
-cy AS (SELECT lo.customer_id, lo.last_on, COALESCE(pc.days, med.cycle) AS cycle FROM lo
-       LEFT JOIN med ON med.customer_id = lo.customer_id
-       LEFT JOIN {P} pc ON pc.customer_id = lo.customer_id
-       WHERE COALESCE(pc.days, med.cycle) > 0),
-e AS (SELECT cy.customer_id, cy.cycle, {expected} AS expected FROM cy)
+med AS (SELECT customer_id, MAX(last_on) AS last_on, CAST(ROUND(AVG(gap)) AS INTEGER) AS cycle
+        FROM r WHERE n >= {m - 1} AND (k = (n + 1) / 2 OR k = (n + 2) / 2)
+        GROUP BY customer_id),
+hand AS (SELECT pc.customer_id, MAX(o.ordered_on) AS last_on, MAX(pc.days) AS cycle
+         FROM {P} pc JOIN {O} o ON o.customer_id = pc.customer_id
+         WHERE o.ordered_on <= %s GROUP BY pc.customer_id),
+cy AS (SELECT customer_id, last_on, cycle FROM hand
+       UNION ALL
+       SELECT customer_id, last_on, cycle FROM med
+       WHERE NOT EXISTS (SELECT 1 FROM {P} pc WHERE pc.customer_id = med.customer_id)),
+e AS (SELECT cy.customer_id, cy.cycle, {expected} AS expected FROM cy WHERE cy.cycle > 0)
 SELECT e.customer_id, {as_text("e.expected")} AS cause_key, e.expected AS ref_on
 FROM e JOIN {C} c ON c.id = e.customer_id
 WHERE {ALIVE} AND e.expected <= %s AND {add_days("e.expected", "e.cycle")} >= %s"""
-    return sql, [ctx.day, ctx.now, ctx.day + dt.timedelta(days=p["lead_days"]), ctx.day]
+    return sql, [ctx.day, ctx.day, ctx.now, ctx.day + dt.timedelta(days=p["lead_days"]), ctx.day]
 
 
 def churn_frequency(ctx: Ctx, p: dict[str, int]) -> Sql:

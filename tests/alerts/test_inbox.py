@@ -125,3 +125,19 @@ def test_digest_lists_new_alerts_once_and_respects_preferences(world, alerts):
     mail.outbox.clear()
     send_digests()
     assert mail.outbox == []
+
+
+def test_top_bar_loads_the_unread_badge(world, alerts, client):
+    client.force_login(world.owner)
+    page = client.get(reverse("customers:list")).content.decode()
+    assert reverse("alerts:badge") in page and reverse("alerts:inbox") in page
+
+
+def test_huey_tasks_run_the_job_and_the_digest(world, alerts):
+    from guanxi.alerts import tasks
+
+    tasks.morning_digest.call_local()
+    assert {m.to[0] for m in mail.outbox} >= {"rep_a1@example.com"}
+    # the hand-made alerts have no real cause (new customers, fresh profiles): closed
+    tasks.hourly_alerts.call_local()
+    assert not Alert.objects.filter(status="open").exists()

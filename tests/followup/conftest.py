@@ -22,3 +22,13 @@ def make_customer():
         return customer
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(client):
+    """Assertions below read English messages; the product default is zh-Hans."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
