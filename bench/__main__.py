@@ -219,20 +219,21 @@ def scoring_table(data: dict[str, Any]) -> str:
         "|---|---:|---|---:|---:|",
         f"| ours: `recompute_all` (every score, history diff, merge) | {full['total']:.2f} "
         f"| facts {full['facts']:.2f} · cut-offs + rules {full['rules']:.2f} · "
-        f"diff + write {full['write']:.2f} · commit {full['commit']:.2f} | "
-        f"pandas / ours = **{r_pandas:.2f}** | {share('stored')} |",
+        f"diff + write {full['write']:.2f} · commit {full['commit']:.2f} | | "
+        f"{share('stored')} |",
         f"| ours: RFM part (`load_facts` + quintiles + `rules.rfm` + write r/f/m) "
         f"| {rfm['total']:.2f} | facts {rfm['facts']:.2f} (SQL + fetch alone "
         f"{t['facts_sql']['total']:.2f}) · cut-offs {rfm['cutoffs']:.2f} · rfm "
-        f"{rfm['rfm']:.2f} · write {rfm['write']:.2f} | ours / NTILE = **{r_ntile:.2f}** "
+        f"{rfm['rfm']:.2f} · write {rfm['write']:.2f} | ours RFM / NTILE = **{r_ntile:.2f}** "
         f"| {share('ours')} |",
         f"| (a) one SQL statement, `NTILE(5)` + `INSERT … SELECT` | {ntile['total']:.2f} | | "
         f"1.00 | {share('ntile')} |",
         f"| (a') one SQL statement, our tie rule (nearest-rank cut-offs) | "
-        f"{exact['total']:.2f} | | ours RFM / this = {r_exact:.2f} | 100% by definition |",
+        f"{exact['total']:.2f} | | ours RFM / this = {r_exact:.2f} | 100% (the reference) |",
         f"| (b) pandas: `read_sql` → groupby → `qcut(rank)` → write back | "
         f"{pandas['total']:.2f} | read {pandas['read']:.2f} · compute {pandas['compute']:.2f}"
-        f" · write {pandas['write']:.2f} | {r_pandas:.2f} × ours full | {share('pandas')} |",
+        f" · write {pandas['write']:.2f} | pandas / ours full = **{r_pandas:.2f}** "
+        f"| {share('pandas')} |",
         f"| incremental `recompute_customer`, {inc['n']} random customers (ms) | "
         f"p50 {inc['p50']:.1f} · p95 {inc['p95']:.1f} | max {inc['max']:.1f} ms | | |",
         "",

@@ -327,22 +327,23 @@ def pandas_rfm(sales_days: int) -> dict[str, float]:
 
         conn = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]))
     try:
+        # The orders of the scored customers; the date filter is applied in pandas:
+        # with `ordered_on <= ?` in SQL, SQLite (no statistics) walks the order_date
+        # index and reads 2M orders 6x slower than a plain scan.
         sql = (
             "SELECT o.customer_id, o.ordered_on, o.amount FROM customers_order o "
             "JOIN customers_customer c ON c.id = o.customer_id "
-            f"WHERE o.ordered_on <= {'%s' if pg else '?'} AND c.deleted_at IS NULL "
-            f"AND c.created_at < {'%s' if pg else '?'}"
+            f"WHERE c.deleted_at IS NULL AND c.created_at < {'%s' if pg else '?'}"
         )
         with warnings.catch_warnings():  # pandas only "tests" SQLAlchemy and sqlite3
             warnings.simplefilter("ignore", UserWarning)
             df = pd.read_sql(
-                sql,
-                conn,
-                params=[AS_OF, *_scored_customers_params()],
-                parse_dates=["ordered_on"],
+                sql, conn, params=_scored_customers_params(), parse_dates=["ordered_on"]
             )
         t_read = time.perf_counter()
-        df["days"] = (pd.Timestamp(AS_OF_DATE) - df["ordered_on"]).dt.days
+        as_of = pd.Timestamp(AS_OF_DATE)
+        df = df[df["ordered_on"] <= as_of]
+        df = df.assign(days=(as_of - df["ordered_on"]).dt.days)
         rfm = df.groupby("customer_id").agg(recency=("days", "min"))
         window = df[df["days"] < sales_days].groupby("customer_id")
         rfm["frequency"] = window["ordered_on"].nunique().reindex(rfm.index, fill_value=0)
