@@ -116,9 +116,13 @@ def ours(user, params: dict[str, str], cursor: str | None):
     from guanxi.customers.filters import CustomerFilter
     from guanxi.customers.models import Customer
 
+    from guanxi.customers.views import LIST_COLUMNS
+
     def run():
         f = CustomerFilter(params, queryset=Customer.objects.visible_to(user), user=user)
-        return keyset_page(f.qs, cursor, size=PAGE).rows
+        # The same columns the list page loads (views.customer_list).
+        qs = f.qs.select_related("owner").only(*LIST_COLUMNS)
+        return keyset_page(qs, cursor, size=PAGE).rows
 
     return run
 
