@@ -115,7 +115,6 @@ def ours(user, params: dict[str, str], cursor: str | None):
     from guanxi.core.pagination import keyset_page
     from guanxi.customers.filters import CustomerFilter
     from guanxi.customers.models import Customer
-
     from guanxi.customers.views import LIST_COLUMNS
 
     def run():
