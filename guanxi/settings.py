@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "guanxi.scoring",
     "guanxi.followup",
     "guanxi.alerts",
+    "guanxi.dataio",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+# files of background jobs (uploads, exports); backups with their manifests
+JOBS_DIR = Path(os.environ.get("GUANXI_JOBS_DIR", VAR_DIR / "jobs"))
+BACKUP_DIR = Path(os.environ.get("GUANXI_BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_KEEP_DAYS = int(os.environ.get("GUANXI_BACKUP_KEEP_DAYS", "14"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 FORMS_URLFIELD_ASSUME_HTTPS = True
 

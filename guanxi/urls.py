@@ -22,5 +22,7 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("scoring/", include("guanxi.scoring.urls")),
     path("alerts/", include("guanxi.alerts.urls")),
+    path("followup/", include("guanxi.followup.urls")),
+    path("data/", include("guanxi.dataio.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
 ]

@@ -263,6 +263,10 @@ EXEMPT = {
     "alerts:preferences": "the caller's own notification settings; no customer data",
     "scoring:migration": "aggregate counts only, over Customer.objects.visible_to; its"
     " drill-down is walked as a list",
+    "dataio:jobs": "the caller's own jobs only (tests/dataio/test_jobs.py)",
+    "dataio:job": "another user's job is 404 (tests/dataio/test_jobs.py)",
+    "dataio:job_cancel": "as dataio:job",
+    "dataio:job_download": "as dataio:job; the file is what the job's own user could see",
 }
 
 

@@ -1,0 +1,3 @@
+"""Export, backup, audit and personal-data routes."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Import routes (upload, mapping, preview, run)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Manager-side pages: monitoring and the daily activity report."""
+
+urlpatterns: list = []

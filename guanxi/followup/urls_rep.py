@@ -1,0 +1,3 @@
+"""Rep-side pages: call list, calling mode, cadence rules and calendar."""
+
+urlpatterns: list = []
