@@ -12,7 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guanxi.accounts.models import User
 
@@ -62,7 +62,11 @@ def send_digest(*, user: User, now=None) -> bool:
     rows = list(qs.select_related("customer").order_by("rule", "-opened_at")[:MAX_LINES])
     language = getattr(user, "language", "") or settings.LANGUAGE_CODE
     with translation.override(language):
-        subject = _("Guanxi: %(n)s new reminders and warnings") % {"n": total}
+        subject = ngettext(
+            "Guanxi: %(n)s new reminder or warning",
+            "Guanxi: %(n)s new reminders and warnings",
+            total,
+        ) % {"n": total}
         body = render_to_string(
             "alerts/digest_email.txt", {"user": user, "alerts": rows, "total": total}
         )
