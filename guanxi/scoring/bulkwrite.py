@@ -53,23 +53,34 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     return count
 
 
-def upsert_rows(table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert or update `rows` by primary key `key` through a staged temp table."""
+def stage_begin(table: str, columns: Sequence[str]) -> None:
+    """Create the (empty) staging table shaped like `table`."""
     cols = ", ".join(columns)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         if is_postgres():
             cursor.execute(f"CREATE TEMP TABLE {STAGE} (LIKE {table}) ON COMMIT DROP")
         else:
             cursor.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT {cols} FROM {table} WHERE 0")  # noqa: S608
-    count = insert_rows(STAGE, columns, rows)
+
+
+def stage_merge(table: str, key: str, columns: Sequence[str]) -> None:
+    """Merge the staged rows into `table` by primary key `key`, in one statement."""
+    cols = ", ".join(columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {STAGE} WHERE 1 = 1 "  # noqa: S608
             f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
         )
         cursor.execute(f"DROP TABLE {STAGE}")
+
+
+def upsert_rows(table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert or update `rows` by primary key `key` through a staged temp table."""
+    stage_begin(table, columns)
+    count = insert_rows(STAGE, columns, rows)
+    stage_merge(table, key, columns)
     return count
 
 

@@ -12,10 +12,13 @@ fully old or fully new:
 cut-offs of the last full run.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -64,7 +67,38 @@ class RunSummary:
     customers: int
     changes: int
     seconds: float
+    # Only a dry run (write=False) keeps every Scores object; a written run keeps counts.
     scores: list[Scores] = field(default_factory=list, repr=False)
+    matrix_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _matrix_counts(scores: Iterable[Scores]) -> dict[str, int]:
+    return dict(Counter(s.matrix or "-" for s in scores))
+
+
+CHUNK = 5000
+
+
+def _scored_rows(
+    facts: Sequence[Facts],
+    std: Any,
+    cut: Cutoffs,
+    old: dict[int, tuple[Any, ...]],
+    now: dt.datetime,
+    moves: list[Move],
+    matrix: Counter[str],
+    report: Progress,
+) -> Iterator[tuple[Any, ...]]:
+    """Score row after score row for the staging COPY; collects the moves for the
+    history and the matrix counts on the way. Issues no query (a COPY is open)."""
+    total = len(facts)
+    for start in range(0, total, CHUNK):
+        chunk = [rules.score(f, std, cut) for f in facts[start : start + CHUNK]]
+        moves.extend(diff_moves(old, chunk))
+        for s in chunk:
+            matrix[s.matrix or "-"] += 1
+            yield score_row(s, now)
+        report("scores", min(start + CHUNK, total), total)
 
 
 def _cents(value: int) -> Decimal:
@@ -118,12 +152,25 @@ def _explain(reasons: dict[str, Any], dimension: str) -> list[Any]:
     return [r for key in REASON_KEYS.get(dimension, (dimension,)) for r in reasons.get(key, [])]
 
 
-def diff_changes(
-    old: dict[int, tuple[Any, ...]], new: Iterable[Scores], now: dt.datetime
-) -> list[tuple[Any, ...]]:
-    """History rows for every dimension whose value differs from the stored one.
-    A customer scored for the first time has nothing to compare with: no row."""
-    moved: list[tuple[Scores, str, str, str]] = []
+@dataclass(frozen=True)
+class Move:
+    """One dimension of one customer whose value changed, with the new explanation
+    (kept small so a full run never holds every customer's reasons at once)."""
+
+    customer_id: int
+    dimension: str
+    was: str
+    now: str
+    cause: str
+    as_of: dt.date
+    standard_version: int
+    after: list[Any]
+
+
+def diff_moves(old: dict[int, tuple[Any, ...]], new: Iterable[Scores]) -> list[Move]:
+    """Every dimension whose value differs from the stored one. A customer scored for
+    the first time has nothing to compare with: no move."""
+    moved: list[Move] = []
     for s in new:
         before = old.get(s.customer_id)
         if before is None:
@@ -131,18 +178,35 @@ def diff_changes(
         old_version, *old_values = before
         cause = "data" if old_version == s.standard_version else "standard"
         for dim, was in zip(DIMENSIONS, old_values, strict=True):
-            if (was or "") != getattr(s, dim):
-                moved.append((s, dim, was or "", cause))
-    old_reasons = _old_reasons(sorted({s.customer_id for s, *_rest in moved}))
+            value = getattr(s, dim)
+            if (was or "") != value:
+                moved.append(
+                    Move(s.customer_id, dim, was or "", value, cause, s.as_of,
+                         s.standard_version, _explain(s.reasons, dim))
+                )  # fmt: skip
+    return moved
+
+
+def change_rows(moves: Sequence[Move], now: dt.datetime) -> list[tuple[Any, ...]]:
+    """History rows of `moves`; reads the stored (old) reasons, so call it before the
+    new scores are merged."""
+    old_reasons = _old_reasons(sorted({m.customer_id for m in moves}))
     rows = []
-    for s, dim, was, cause in moved:
-        before_reasons = _explain(old_reasons.get(s.customer_id, {}), dim)
-        reason = {"before": before_reasons, "after": _explain(s.reasons, dim)}
+    for m in moves:
+        before = _explain(old_reasons.get(m.customer_id, {}), m.dimension)
+        reason = {"before": before, "after": m.after}
         rows.append(
-            (s.customer_id, dim, was, getattr(s, dim), now, s.as_of, cause,
-             s.standard_version, None, json.dumps(reason, ensure_ascii=False))
+            (m.customer_id, m.dimension, m.was, m.now, now, m.as_of, m.cause,
+             m.standard_version, None, json.dumps(reason, ensure_ascii=False))
         )  # fmt: skip
     return rows
+
+
+def diff_changes(
+    old: dict[int, tuple[Any, ...]], new: Iterable[Scores], now: dt.datetime
+) -> list[tuple[Any, ...]]:
+    """History rows for every dimension whose value differs from the stored one."""
+    return change_rows(diff_moves(old, new), now)
 
 
 def apply_maturity(facts: Sequence[Facts], now: dt.datetime, std_version: int) -> int:
@@ -211,21 +275,30 @@ def recompute_all(
             facts = load_facts(as_of=as_of, standard=std)
             report("facts", len(facts), len(facts))
             cut = compute_cutoffs(facts, std)
-            scores = []
-            for i, f in enumerate(facts, 1):
-                scores.append(rules.score(f, std, cut))
-                if i % 1000 == 0 or i == len(facts):
-                    report("scores", i, len(facts))
             if not write:
-                return RunSummary(None, as_of, std.version, len(scores), 0, 0.0, scores)
+                scores = [rules.score(f, std, cut) for f in facts]
+                report("scores", len(scores), len(scores))
+                return RunSummary(
+                    None, as_of, std.version, len(scores), 0, 0.0, scores, _matrix_counts(scores)
+                )
             now = timezone.now()
-            changes = diff_changes(_old_scores(None), scores, now)
+            old = _old_scores(None)
+            moves: list[Move] = []
+            matrix: Counter[str] = Counter()
+            # Scores are staged chunk by chunk and dropped: memory holds the facts and
+            # the stored dimensions, never a million scores with their reasons.
+            bulkwrite.stage_begin(SCORE_TABLE, SCORE_COLUMNS)
+            written = bulkwrite.insert_rows(
+                bulkwrite.STAGE,
+                SCORE_COLUMNS,
+                _scored_rows(facts, std, cut, old, now, moves, matrix, report),
+            )
+            del old
+            changes = change_rows(moves, now)  # reads the old reasons: before the merge
             changes_count = len(changes) + apply_maturity(facts, now, std.version)
             bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, changes)
-            written = bulkwrite.upsert_rows(
-                SCORE_TABLE, "customer_id", SCORE_COLUMNS, (score_row(s, now) for s in scores)
-            )
-            report("write", written, len(scores))
+            bulkwrite.stage_merge(SCORE_TABLE, "customer_id", SCORE_COLUMNS)
+            report("write", written, len(facts))
             ScoringRun.objects.filter(pk=run.pk).update(
                 status="done",
                 finished_at=timezone.now(),
@@ -240,7 +313,7 @@ def recompute_all(
             )
         raise
     seconds = time.monotonic() - started
-    return RunSummary(run.pk, as_of, std.version, written, changes_count, seconds, scores)
+    return RunSummary(run.pk, as_of, std.version, written, changes_count, seconds, [], dict(matrix))
 
 
 def recompute_customer(customer_id: int, *, as_of: dt.date | None = None) -> Scores | None:
@@ -253,8 +326,8 @@ def recompute_customer(customer_id: int, *, as_of: dt.date | None = None) -> Sco
     std = parse_standard(standard_ensure_active())
     cut = _latest_cutoffs(std.version)
     if cut is None:
-        summary = recompute_all(as_of=as_of, trigger="first incremental")
-        return next((s for s in summary.scores if s.customer_id == customer_id), None)
+        recompute_all(as_of=as_of, trigger="first incremental")
+        return recompute_customer(customer_id, as_of=as_of)
     with transaction.atomic():
         bulkwrite.lock_customer([SCORE_TABLE, MATURITY_TABLE], customer_id)
         facts = load_facts(as_of=as_of, standard=std, customer_id=customer_id)

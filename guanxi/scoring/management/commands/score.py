@@ -1,7 +1,6 @@
 """`guanxi score [--customer NUMBER] [--as-of YYYY-MM-DD] [--dry-run]`."""
 
 import datetime as dt
-from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -48,8 +47,7 @@ class Command(BaseCommand):
         summary = recompute_all(
             as_of=day, progress=self._progress, trigger="command", write=not dry_run
         )
-        counts = Counter(s.matrix or "-" for s in summary.scores)
-        for label, n in sorted(counts.items()):
+        for label, n in sorted(summary.matrix_counts.items()):
             self.stdout.write(f"  {label:<16} {n}")
         self.stdout.write(
             self.style.SUCCESS(
