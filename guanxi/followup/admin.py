@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CadenceRule, RepCapacity, WorkCalendarDay
+from .models import CadenceRule, PlanTarget, RepCapacity, StockTarget, WorkCalendarDay
 
 
 @admin.register(CadenceRule)
@@ -17,3 +17,13 @@ class WorkCalendarDayAdmin(admin.ModelAdmin):
 @admin.register(RepCapacity)
 class RepCapacityAdmin(admin.ModelAdmin):
     list_display = ("user", "capacity", "am_golden", "pm_golden")
+
+
+@admin.register(StockTarget)
+class StockTargetAdmin(admin.ModelAdmin):
+    list_display = ("key", "minimum", "maximum", "updated_at")
+
+
+@admin.register(PlanTarget)
+class PlanTargetAdmin(admin.ModelAdmin):
+    list_display = ("weekday", "calls")

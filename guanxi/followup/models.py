@@ -203,3 +203,46 @@ class CallListLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_date} {self.rep_id} #{self.rank}"
+
+
+class StockTarget(models.Model):
+    """Expected stock of customers per rep for a maturity class (seed 004 table), or
+    for all 4s together (`4`) or the whole book (`total`). Blank bounds are open;
+    the monitoring page flags a count outside [minimum, maximum]."""
+
+    key = models.CharField(_("class"), max_length=8, unique=True)
+    minimum = models.PositiveIntegerField(_("at least"), null=True, blank=True)
+    maximum = models.PositiveIntegerField(_("at most"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("expected stock")
+        verbose_name_plural = _("expected stock")
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minimum__isnull=True)
+                | models.Q(maximum__isnull=True)
+                | models.Q(maximum__gte=models.F("minimum")),
+                name="followup_stock_target_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.minimum}–{self.maximum}"
+
+
+class PlanTarget(models.Model):
+    """Customers a rep should have planned per weekday of the next week (seed 004:
+    Mon 35, Tue 25, Wed 25, Thu 20, Fri 15). weekday: 0 = Monday."""
+
+    weekday = models.PositiveSmallIntegerField(_("weekday"), unique=True)
+    calls = models.PositiveSmallIntegerField(_("planned customers"))
+
+    class Meta:
+        verbose_name = _("weekly plan target")
+        verbose_name_plural = _("weekly plan targets")
+        ordering = ["weekday"]
+
+    def __str__(self) -> str:
+        return f"{self.weekday}: {self.calls}"
