@@ -39,7 +39,7 @@ class Reason(models.TextChoices):
 
     CLASS_1 = "class_1", _("Class 1: contract returned, collect the payment")
     CLASS_2 = "class_2", _("Class 2: contract sent, chase it")
-    OVERDUE = "overdue", _("Follow-up overdue by %(overdue_days)s days")
+    OVERDUE = "overdue", _("Follow-up overdue")
     CONTRACT_EXPIRED = "contract_expired", _("Contract expired")
     KEY_3 = "key_3", _("Key 3 due for follow-up")
     ORDINARY_3 = "ordinary_3", _("Ordinary 3 due for follow-up")

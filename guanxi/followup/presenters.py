@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .choices import Reason
 from .models import CallListLine
@@ -21,7 +21,27 @@ def line_params(line: CallListLine, day: dt.date) -> dict[str, object]:
 
 def reason_text(line: CallListLine, day: dt.date) -> str:
     params = line_params(line, day)
-    text = str(Reason(line.reason).label) % params
+    if line.reason == Reason.OVERDUE:
+        days = params["overdue_days"]
+        text = (
+            ngettext(
+                "Follow-up overdue by %(overdue_days)s day",
+                "Follow-up overdue by %(overdue_days)s days",
+                days,
+            )
+            % params
+        )
+    else:
+        text = str(Reason(line.reason).label)
     if params["carried_days"]:
-        text += " " + _("(carried over, %(carried_days)s days)") % params
+        days = params["carried_days"]
+        text += (
+            " "
+            + ngettext(
+                "(carried over, %(carried_days)s day)",
+                "(carried over, %(carried_days)s days)",
+                days,
+            )
+            % params
+        )
     return text
