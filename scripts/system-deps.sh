@@ -10,6 +10,8 @@ else
   need msgfmt gettext
   need chromium chromium
   fc-list 2>/dev/null | grep -qi "noto sans cjk" || want+=(fonts-noto-cjk)
+  # `guanxi backup`/`restore` on PostgreSQL (and the suite's round trip) run pg_dump/pg_restore
+  need pg_dump postgresql-client
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${want[*]}"

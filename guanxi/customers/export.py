@@ -1,90 +1,69 @@
-"""CSV export of a customer list: UTF-8 with BOM (Excel on Windows), formula-safe cells."""
+"""Export of the customer list, on the generic streamed exporter (`guanxi.dataio.exports`).
 
-import csv
-from collections.abc import Iterable, Iterator
+The rows are the list page's: the visible customers after the same filters and sort.
+"""
+
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.text import capfirst
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from . import choices
+from guanxi.accounts.models import User
+from guanxi.dataio.exports import (
+    BOM,
+    FORMULA_START,
+    Column,
+    ExportSpec,
+    export_csv_iter,
+    field_col,
+    safe_cell,
+    user_col,
+)
+
+from . import selectors
+from .filters import CUSTOMER_SORTS, CustomerFilter
 from .models import Customer
 
-# A spreadsheet treats a cell starting with these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-BOM = "\ufeff"
+__all__ = ["BOM", "CUSTOMER_EXPORT", "FORMULA_START", "customer_csv_rows", "safe_cell"]
 
 
-def safe_cell(value: Any) -> str:
-    """Text for one CSV cell; a leading quote disarms anything a spreadsheet would run."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+def customer_export_rows(user: User, filters: dict[str, Any]) -> QuerySet[Customer]:
+    """The list page's rows for these filters; invalid filter values are ignored."""
+    base = selectors.visible_customers(user)
+    filterset = CustomerFilter(filters or None, queryset=base, user=user)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    sort = (filterset.form.cleaned_data.get("ordering") if filterset.is_bound else None) or "-id"
+    return queryset.order_by(*CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS["-id"]))
 
 
-class _Echo:
-    """File-like object whose write() hands the line back, for csv.writer streaming."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _label(name: str) -> str:
-    return capfirst(str(Customer._meta.get_field(name).verbose_name))
-
-
-def customer_csv_rows(queryset: QuerySet[Customer]) -> Iterator[str]:
-    """Lines of the CSV file. Labels are resolved now, while the request's language is active."""
-    header = [
-        _label("number"),
-        _label("name"),
-        _label("industry"),
-        _label("source"),
-        _label("stage"),
-        _label("owner"),
-        _label("city"),
-        _label("phone"),
-        _label("website"),
-        _label("tags"),
-        _("Created"),
-        _("Updated"),
-    ]
-    labels = {
-        "industry": {k: str(v) for k, v in choices.Industry.choices},
-        "source": {k: str(v) for k, v in choices.Source.choices},
-        "stage": {k: str(v) for k, v in choices.Stage.choices},
-    }
-    rows = queryset.select_related("owner").prefetch_related("tags").iterator(chunk_size=1000)
-    return _stream(header, labels, rows)
+def _tags(ids: list[int]) -> dict[int, list[Any]]:
+    """Tag names of a chunk's customers, one query per chunk."""
+    names: dict[int, list[str]] = {}
+    for customer_id, name in (
+        Customer.tags.through.objects.filter(customer_id__in=ids)
+        .order_by("tag__name")
+        .values_list("customer_id", "tag__name")
+    ):
+        names.setdefault(customer_id, []).append(name)
+    return {pk: [" ".join(tags)] for pk, tags in names.items()}
 
 
-def _stream(
-    header: list[str], labels: dict[str, dict[str, str]], rows: Iterable[Customer]
-) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield BOM + writer.writerow([safe_cell(h) for h in header])
-    for c in rows:
-        yield writer.writerow(
-            [
-                safe_cell(value)
-                for value in (
-                    c.number,
-                    c.name,
-                    labels["industry"].get(c.industry, c.industry),
-                    labels["source"].get(c.source, c.source),
-                    labels["stage"].get(c.stage, c.stage),
-                    str(c.owner),
-                    c.city,
-                    c.phone,
-                    c.website,
-                    " ".join(t.name for t in c.tags.all()),
-                    _when(c.created_at),
-                    _when(c.updated_at),
-                )
-            ]
-        )
+CUSTOMER_EXPORT = ExportSpec(
+    kind="customers",
+    label=Customer._meta.verbose_name_plural,
+    rows=customer_export_rows,
+    columns=(
+        *(field_col(Customer, f) for f in ("number", "name", "industry", "source", "stage")),
+        user_col(Customer._meta.get_field("owner").verbose_name, "owner"),
+        *(field_col(Customer, f) for f in ("city", "phone", "website")),
+        Column(header=_("Created"), fields=("created_at",), kind="datetime"),
+        Column(header=_("Updated"), fields=("updated_at",), kind="datetime"),
+    ),
+    enrich=_tags,
+    extra_headers=(Customer._meta.get_field("tags").verbose_name,),
+)
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def customer_csv_rows(queryset: QuerySet[Customer], language: str | None = None):
+    """Pieces of the CSV of these customers (UTF-8 with BOM, formula-safe cells)."""
+    return export_csv_iter(CUSTOMER_EXPORT, queryset, language)

@@ -8,14 +8,14 @@ rule); writes go through `services`. The 360° page and the child records live i
 import copy
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,7 +27,7 @@ from guanxi.core.pagination import KeysetPage, keyset_page
 
 from . import selectors, services
 from .conflicts import apply_service_errors, conflict_rows, rebind_with_version
-from .export import customer_csv_rows
+from .export import CUSTOMER_EXPORT
 from .filters import CUSTOMER_SORTS, CustomerFilter, search_customers
 from .forms import (
     BulkReassignForm,
@@ -167,18 +167,23 @@ def customer_reassign(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def customer_export(request: HttpRequest) -> HttpResponse:
+    """The list as it is filtered, as CSV or XLSX (`format=xlsx`); `lang` picks the headers."""
+    from guanxi.dataio.exports import CSV, XLSX
+    from guanxi.dataio.views_export import export_response
+
     listing = customer_listing(request)
     if listing.errors:
         for error in listing.errors:
             messages.error(request, error)
         return redirect(reverse("customers:list"))
-    response = StreamingHttpResponse(
-        customer_csv_rows(listing.queryset), content_type="text/csv; charset=utf-8"
+    fmt = XLSX if request.GET.get("format") == XLSX else CSV
+    language = request.GET.get("lang", "")
+    if language not in dict(settings.LANGUAGES):
+        language = ""
+    filters = {k: v for k, v in request.GET.items() if k in listing.filterset.form.fields}
+    return export_response(
+        request, spec=CUSTOMER_EXPORT, filters=filters, fmt=fmt, language=language
     )
-    filename = f"customers-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required
