@@ -1,6 +1,7 @@
 """One filter definition for the customer list page and the API."""
 
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import User
@@ -43,6 +44,12 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Tag"), field_name="tags", queryset=Tag.objects.all()
     )
     owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=User.objects.none())
+    # follow-up discipline (guanxi/followup): deadline passed / due by today
+    followup = django_filters.ChoiceFilter(
+        label=_("Follow-up"),
+        choices=[("overdue", _("Follow-up overdue")), ("due", _("Follow-up due"))],
+        method="filter_followup",
+    )
     ordering = django_filters.ChoiceFilter(
         label=_("Sort"),
         method="filter_ordering",
@@ -72,6 +79,14 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return search_customers(queryset, value)
+
+    def filter_followup(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "overdue":
+            return queryset.filter(followup__deadline__lt=today)
+        if value == "due":
+            return queryset.filter(followup__next_due__lte=today)
+        return queryset
 
     def filter_ordering(self, queryset, name, value):
         return queryset.order_by(*CUSTOMER_SORTS.get(value, ("-id",)))
