@@ -160,3 +160,9 @@ def test_inbox_pages_with_a_cursor(client, world):
     seen = {a.pk for a in first.context["alerts"]} | {a.pk for a in second.context["alerts"]}
     assert len(seen) == 60
     assert second.context["page"].next_cursor is None
+
+
+def test_customer_page_links_to_the_purchase_cycle(client, world):
+    client.force_login(world.owner)
+    html = client.get(reverse("customers:detail", args=[world.customer.pk])).content.decode()
+    assert reverse("alerts:purchase_cycle", args=[world.customer.pk]) in html
