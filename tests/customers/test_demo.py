@@ -218,3 +218,18 @@ def test_console_command_exits_non_zero_on_bad_input():
     )
     assert proc.returncode != 0
     assert "--customers must be between" in proc.stderr
+
+
+def test_demo_customers_get_a_mix_of_maturity_classes_that_follows_their_stage():
+    from guanxi.scoring.demo import MIX
+    from guanxi.scoring.models import CustomerMaturity
+
+    small(password="pw-demo-1")
+    alive = Customer.objects.alive()
+    classes = dict(CustomerMaturity.objects.values_list("customer_id", "value"))
+    assert set(alive.values_list("pk", flat=True)) <= set(classes)
+    assert len(set(classes.values())) >= 5  # a mix, not everyone in class 0
+    for customer in alive:
+        allowed = {value for _upper, value in MIX[customer.stage]}
+        # the data may move a class afterwards (e.g. promised payment passed -> 6)
+        assert classes[customer.pk] in allowed | {"6"}

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.customers import demo_data
 from guanxi.followup.recompute import followups_recompute
+from guanxi.scoring.demo import demo_maturity
 from guanxi.scoring.recompute import recompute_all
 
 
@@ -83,6 +84,8 @@ class Command(BaseCommand):
             self.stdout.write("Customers already exist: demo data not loaded (--if-empty).")
             return
         result = demo_data.load_demo(options, progress=self.stdout.write)
+        classified = demo_maturity()
+        self.stdout.write(f"{classified:,} maturity classes set")
         # Score right away so every page shows tiers and explanations from the start.
         summary = recompute_all(as_of=opts["as_of"], trigger="demo")
         self.stdout.write(
