@@ -82,46 +82,54 @@ Sql = tuple[str, list]
 ALIVE = "c.deleted_at IS NULL AND c.created_at < %s AND c.stage <> 'lost'"
 
 
-def _last_activity(ctx: Ctx, with_orders: bool) -> str:
+# Per-customer last activity, computed once per job run into a TEMP table (job.py)
+# and read by the three rules that need it, instead of each one aggregating all
+# interactions and orders again.
+FACTS = "gx_alert_last"
+NEEDS_FACTS = frozenset({"churn_no_activity", "churn_frequency", "dormant", "reactivation"})
+
+
+def facts_sql(ctx: Ctx, freq: dict[str, int]) -> Sql:
+    """Alive customers: creation day, last interaction day before `now`, last order day
+    up to D (NULL when none), and the distinct order days of `churn_frequency`'s recent
+    window and of its history before it (`freq` = that rule's thresholds)."""
+    start = ctx.day - dt.timedelta(days=freq["window_days"])
+    oldest = start - dt.timedelta(days=freq["history_days"])
     li = (
         f"(SELECT customer_id, MAX(occurred_at) AS last_at FROM {I}"
         " WHERE occurred_at < %s GROUP BY customer_id)"
     )
-    lo = (
-        f"(SELECT customer_id, MAX(ordered_on) AS last_on FROM {O}"
-        " WHERE ordered_on <= %s GROUP BY customer_id)"
-    )
-    created = local_date("c.created_at", ctx)
-    last_i = f"COALESCE({local_date('li.last_at', ctx)}, {created})"
-    last = greatest(last_i, f"COALESCE(lo.last_on, {created})") if with_orders else last_i
-    join_o = f"LEFT JOIN {lo} lo ON lo.customer_id = c.id" if with_orders else ""
-    return f"""SELECT c.id AS customer_id, {last} AS last_day FROM {C} c
-  LEFT JOIN {li} li ON li.customer_id = c.id {join_o}
-  WHERE {ALIVE}"""
+    lo = f"""(SELECT customer_id, MAX(ordered_on) AS last_on,
+    COUNT(DISTINCT CASE WHEN ordered_on > %s THEN ordered_on END) AS recent,
+    COUNT(DISTINCT CASE WHEN ordered_on > %s AND ordered_on <= %s THEN ordered_on END) AS base
+  FROM {O} WHERE ordered_on <= %s GROUP BY customer_id)"""
+    sql = f"""SELECT c.id AS customer_id, {local_date("c.created_at", ctx)} AS created_day,
+  {local_date("li.last_at", ctx)} AS last_i_day, lo.last_on AS last_o_on,
+  COALESCE(lo.recent, 0) AS recent, COALESCE(lo.base, 0) AS base
+FROM {C} c LEFT JOIN {li} li ON li.customer_id = c.id LEFT JOIN {lo} lo ON lo.customer_id = c.id
+WHERE {ALIVE}"""
+    return sql, [ctx.now, start, oldest, start, ctx.day, ctx.now]
 
 
 def churn_no_activity(ctx: Ctx, p: dict[str, int]) -> Sql:
-    sql = f"""SELECT x.customer_id, {as_text("x.last_day")} AS cause_key, x.last_day AS ref_on
-FROM ({_last_activity(ctx, with_orders=True)}) x WHERE x.last_day <= %s"""
-    cut = ctx.day - dt.timedelta(days=p["days"])
-    return sql, [ctx.now, ctx.day, ctx.now, cut]
+    last = greatest("COALESCE(x.last_i_day, x.created_day)", "COALESCE(x.last_o_on, x.created_day)")
+    sql = f"""SELECT customer_id, {as_text("last_day")} AS cause_key, last_day AS ref_on
+FROM (SELECT x.customer_id, {last} AS last_day FROM {FACTS} x) y WHERE last_day <= %s"""
+    return sql, [ctx.day - dt.timedelta(days=p["days"])]
 
 
 def dormant(ctx: Ctx, p: dict[str, int]) -> Sql:
-    sql = f"""SELECT x.customer_id, {as_text("x.last_day")} AS cause_key, x.last_day AS ref_on
-FROM ({_last_activity(ctx, with_orders=False)}) x WHERE x.last_day <= %s"""
-    cut = ctx.day - dt.timedelta(days=p["days"])
-    return sql, [ctx.now, ctx.now, cut]
+    sql = f"""SELECT customer_id, {as_text("last_day")} AS cause_key, last_day AS ref_on
+FROM (SELECT x.customer_id, COALESCE(x.last_i_day, x.created_day) AS last_day FROM {FACTS} x) y
+WHERE last_day <= %s"""
+    return sql, [ctx.day - dt.timedelta(days=p["days"])]
 
 
 def reactivation(ctx: Ctx, p: dict[str, int]) -> Sql:
-    sql = f"""SELECT c.id AS customer_id, {as_text("lo.last_on")} AS cause_key, lo.last_on AS ref_on
-FROM {C} c JOIN {S} s ON s.customer_id = c.id
-JOIN (SELECT customer_id, MAX(ordered_on) AS last_on FROM {O} WHERE ordered_on <= %s
-      GROUP BY customer_id) lo ON lo.customer_id = c.id
-WHERE {ALIVE} AND s.value_tier = 'ordinary' AND lo.last_on <= %s"""
-    cut = ctx.day - dt.timedelta(days=p["days"])
-    return sql, [ctx.day, ctx.now, cut]
+    sql = f"""SELECT x.customer_id, {as_text("x.last_o_on")} AS cause_key, x.last_o_on AS ref_on
+FROM {FACTS} x JOIN {S} s ON s.customer_id = x.customer_id
+WHERE s.value_tier = 'ordinary' AND x.last_o_on <= %s"""
+    return sql, [ctx.day - dt.timedelta(days=p["days"])]
 
 
 def profile_stale(ctx: Ctx, p: dict[str, int]) -> Sql:
@@ -149,21 +157,25 @@ WHERE {ALIVE} AND i.next_action_due >= %s AND i.next_action_due <= %s AND i.occu
 
 
 def repurchase_due(ctx: Ctx, p: dict[str, int]) -> Sql:
-    # Each CTE is used once, so PostgreSQL inlines it: one ordered pass over the
-    # (customer, ordered_on) index, two window passes, one aggregate.
+    # The distinct (customer, day) rows come in index order (customer, ordered_on), and
+    # every window below keeps that order: each day's older neighbour (LAG) and its
+    # rank from the newest (count − row number + 1) need no sort of the 2M+ rows
+    # (PostgreSQL streams them from an index-only scan). The median then sorts at
+    # most `last_intervals` gaps per customer.
     k, m = p["last_intervals"], p["min_orders"]
     expected = add_days("cy.last_on", "cy.cycle")
     sql = f"""WITH g AS (SELECT customer_id, ordered_on,
-        LAG(ordered_on) OVER (PARTITION BY customer_id ORDER BY ordered_on) AS prev,
-        ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY ordered_on DESC) AS rn,
-        MAX(ordered_on) OVER (PARTITION BY customer_id) AS last_on
+        LAG(ordered_on) OVER w AS prev,
+        COUNT(*) OVER (PARTITION BY customer_id) - ROW_NUMBER() OVER w + 1 AS rn
       FROM (SELECT customer_id, ordered_on FROM {O} WHERE ordered_on <= %s
-            GROUP BY customer_id, ordered_on) d),
-iv AS (SELECT customer_id, last_on, {days_between("ordered_on", "prev")} AS gap FROM g
+            GROUP BY customer_id, ordered_on) d
+      WINDOW w AS (PARTITION BY customer_id ORDER BY ordered_on)),
+iv AS (SELECT customer_id, ordered_on, {days_between("ordered_on", "prev")} AS gap FROM g
        WHERE prev IS NOT NULL AND rn <= {k}),
-r AS (SELECT customer_id, last_on, gap,
+r AS (SELECT customer_id, gap,
         ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY gap) AS k,
-        COUNT(*) OVER (PARTITION BY customer_id) AS n
+        COUNT(*) OVER (PARTITION BY customer_id) AS n,
+        MAX(ordered_on) OVER (PARTITION BY customer_id) AS last_on
       FROM iv),
 med AS (SELECT customer_id, MAX(last_on) AS last_on, CAST(ROUND(AVG(gap)) AS INTEGER) AS cycle
         FROM r WHERE n >= {m - 1} AND (k = (n + 1) / 2 OR k = (n + 2) / 2)
@@ -183,21 +195,14 @@ WHERE {ALIVE} AND e.expected <= %s AND {add_days("e.expected", "e.cycle")} >= %s
 
 
 def churn_frequency(ctx: Ctx, p: dict[str, int]) -> Sql:
+    # recent/base come from FACTS, counted with these same thresholds (job.py). The
+    # last order day up to D is inside the history window whenever base >= 1.
     w, h = p["window_days"], p["history_days"]
-    sql = f"""WITH d AS (SELECT DISTINCT customer_id, ordered_on FROM {O}
-                WHERE ordered_on <= %s AND ordered_on > %s),
-a AS (SELECT customer_id,
-        SUM(CASE WHEN ordered_on > %s THEN 1 ELSE 0 END) AS recent,
-        SUM(CASE WHEN ordered_on <= %s THEN 1 ELSE 0 END) AS base,
-        MAX(ordered_on) AS last_on
-      FROM d GROUP BY customer_id)
-SELECT a.customer_id, {as_text("a.last_on")} AS cause_key, a.last_on AS ref_on
-FROM a JOIN {C} c ON c.id = a.customer_id
-WHERE {ALIVE} AND a.base >= {p["min_history_orders"]}
-  AND a.recent * {h} * 100 < {p["ratio_percent"]} * a.base * {w}"""
-    start = ctx.day - dt.timedelta(days=w)
-    oldest = start - dt.timedelta(days=h)
-    return sql, [ctx.day, oldest, start, start, ctx.now]
+    sql = f"""SELECT x.customer_id, {as_text("x.last_o_on")} AS cause_key, x.last_o_on AS ref_on
+FROM {FACTS} x
+WHERE x.base >= {p["min_history_orders"]}
+  AND x.recent * {h} * 100 < {p["ratio_percent"]} * x.base * {w}"""
+    return sql, []
 
 
 CAUSES: dict[str, Callable[[Ctx, dict[str, int]], Sql]] = {
@@ -212,5 +217,11 @@ CAUSES: dict[str, Callable[[Ctx, dict[str, int]], Sql]] = {
 
 
 def cause_sql(rule: str, ctx: Ctx, params: dict[str, int]) -> Sql:
+    """The rule's cause query; rules in NEEDS_FACTS read the FACTS table."""
     sql, args = CAUSES[rule](ctx, params)
+    return sql, [_adapt(a) for a in args]
+
+
+def adapted_facts_sql(ctx: Ctx, freq: dict[str, int]) -> Sql:
+    sql, args = facts_sql(ctx, freq)
     return sql, [_adapt(a) for a in args]

@@ -1,7 +1,8 @@
 """Daily call lists of every rep, built in set-based SQL (docs/followup.md).
 
-One transaction per day: the day's lists and lines are deleted and rebuilt with
-two INSERT … SELECT statements ranked by ROW_NUMBER() OVER (PARTITION BY owner …).
+One transaction per day: the day's lists and lines are deleted and rebuilt. The due
+customers are ranked once, by ROW_NUMBER() OVER (PARTITION BY owner …), into a TEMP
+table of the kept ranks; lines and lists are two small INSERT … SELECTs from it.
 A crash rolls back to the lists as they were; a second run over the same data
 writes the same rows. Priority buckets come from `priority.BUCKET_SQL`.
 """
@@ -37,52 +38,69 @@ def _t(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+RANKED = "gx_calllist_ranked"
+
+
 def _candidates_sql() -> str:
-    """Every due customer of an active owner, with its bucket and rollover facts."""
+    """Every due customer of an active owner, with its bucket: only what the ranking
+    sorts on (capacity is joined after the sort, on the kept rows)."""
     # table names and constant SQL only; values are bound parameters
     return f"""
 SELECT b.*, {BUCKET_SQL} AS bucket FROM (
   SELECT c.id AS customer_id, c.owner_id AS rep_id,
          COALESCE(mt.value, '0') AS m,
          COALESCE(f.next_due, %(day)s) AS nd,
-         COALESCE(f.deadline, %(day)s) AS dl,
-         COALESCE(rc.capacity, %(cap)s) AS cap,
-         COALESCE(rc.am_golden, %(am)s) AS am,
-         COALESCE(rc.pm_golden, %(pm)s) AS pm,
-         p.first_listed_on AS prev_first,
-         CASE WHEN EXISTS (
-           SELECT 1 FROM {_t(Interaction)} i
-           WHERE i.customer_id = c.id AND i.occurred_at >= %(prev_start)s
-         ) THEN 1 ELSE 0 END AS done
+         COALESCE(f.deadline, %(day)s) AS dl
   FROM {_t(Customer)} c
   JOIN {_t(User)} u ON u.id = c.owner_id AND u.is_active
   LEFT JOIN {_t(CustomerMaturity)} mt ON mt.customer_id = c.id
   LEFT JOIN {_t(FollowUp)} f ON f.customer_id = c.id
-  LEFT JOIN {_t(RepCapacity)} rc ON rc.user_id = c.owner_id
-  LEFT JOIN {_t(CallListLine)} p ON p.customer_id = c.id AND p.list_date = %(prev)s
   WHERE c.deleted_at IS NULL AND COALESCE(f.next_due, %(day)s) <= %(day)s
 ) b"""  # noqa: S608
 
 
+def _ranked_sql() -> str:
+    """The lines to keep (ranks 1…capacity; every due customer of a rep on leave),
+    ranked in one sort. Each rep's last-ranked row is kept too: its rank is the
+    rep's due count (LEAD over the same window finds it without a second sort)."""
+    return f"""
+CREATE TEMPORARY TABLE {RANKED} AS
+SELECT r.*, COALESCE(rc.capacity, %(cap)s) AS cap, COALESCE(rc.am_golden, %(am)s) AS am,
+  COALESCE(rc.pm_golden, %(pm)s) AS pm
+FROM (
+  SELECT k.*, ROW_NUMBER() OVER w AS rn, LEAD(k.customer_id) OVER w AS next_id
+  FROM ({_candidates_sql()}) k
+  WINDOW w AS (PARTITION BY rep_id ORDER BY bucket, dl, nd, customer_id)
+) r
+LEFT JOIN {_t(RepCapacity)} rc ON rc.user_id = r.rep_id
+WHERE COALESCE(rc.capacity, %(cap)s) = 0 OR r.rn <= COALESCE(rc.capacity, %(cap)s)
+  OR r.next_id IS NULL"""  # noqa: S608
+
+
 def _lines_sql() -> str:
+    """Lines from the kept ranks; rollover facts are looked up for those rows only."""
     return f"""
 INSERT INTO {_t(CallListLine)} (list_date, rep_id, customer_id, rank, slot, bucket, reason,
   maturity, next_due, deadline, first_listed_on, for_manager)
 SELECT %(day)s, rep_id, customer_id, rn,
   CASE WHEN rn <= am THEN 'am_golden' WHEN rn <= am + pm THEN 'pm_golden' ELSE 'off_peak' END,
   bucket, {REASON_SQL}, m, nd, dl,
-  CASE WHEN prev_first IS NOT NULL AND done = 0 THEN prev_first ELSE %(day)s END,
+  CASE WHEN prev_first IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM {_t(Interaction)} i
+    WHERE i.customer_id = x.customer_id AND i.occurred_at >= %(prev_start)s
+  ) THEN prev_first ELSE %(day)s END,
   CASE WHEN cap = 0 THEN %(true)s ELSE %(false)s END
 FROM (
-  SELECT k.*, ROW_NUMBER() OVER (
-    PARTITION BY rep_id ORDER BY bucket, dl, nd, customer_id
-  ) AS rn
-  FROM ({_candidates_sql()}) k
-) r
-WHERE cap = 0 OR rn <= cap"""  # noqa: S608
+  SELECT r.*, p.first_listed_on AS prev_first FROM {RANKED} r
+  LEFT JOIN {_t(CallListLine)} p ON p.customer_id = r.customer_id AND p.list_date = %(prev)s
+  WHERE r.cap = 0 OR r.rn <= r.cap
+) x
+ORDER BY customer_id"""  # noqa: S608
 
 
 def _lists_sql() -> str:
+    """One list per active rep with alive customers; a rep with due customers has
+    some, so only the others are probed (each probe may be a random heap read)."""
     return f"""
 INSERT INTO {_t(CallList)} (list_date, rep_id, capacity, on_leave, due)
 SELECT %(day)s, u.id, COALESCE(rc.capacity, %(cap)s),
@@ -90,11 +108,11 @@ SELECT %(day)s, u.id, COALESCE(rc.capacity, %(cap)s),
   COALESCE(d.due, 0)
 FROM {_t(User)} u
 LEFT JOIN {_t(RepCapacity)} rc ON rc.user_id = u.id
-LEFT JOIN (SELECT rep_id, COUNT(*) AS due FROM ({_candidates_sql()}) k GROUP BY rep_id) d
+LEFT JOIN (SELECT rep_id, MAX(rn) AS due FROM {RANKED} GROUP BY rep_id) d
   ON d.rep_id = u.id
-WHERE u.is_active AND EXISTS (
+WHERE u.is_active AND (d.rep_id IS NOT NULL OR EXISTS (
   SELECT 1 FROM {_t(Customer)} c WHERE c.owner_id = u.id AND c.deleted_at IS NULL
-)"""  # noqa: S608
+))"""  # noqa: S608
 
 
 def _params(day: dt.date, prev: dt.date | None) -> dict[str, object]:
@@ -131,10 +149,16 @@ def calllists_build(day: dt.date, *, trigger: str = "") -> BuildSummary:
     CallList.objects.filter(list_date=day).delete()
     params = _params(day, prev)
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # JIT compiling these statements costs more than it saves (≈ 0.15 s each)
+            cur.execute("SET LOCAL jit = off")
+        cur.execute(f"DROP TABLE IF EXISTS {RANKED}")
+        cur.execute(_ranked_sql(), params)
         cur.execute(_lines_sql(), params)
         lines = cur.rowcount
         cur.execute(_lists_sql(), params)
         lists = cur.rowcount
+        cur.execute(f"DROP TABLE {RANKED}")
     run.status = "done"
     run.started_at = run.started_at or timezone.now()
     run.finished_at = timezone.now()

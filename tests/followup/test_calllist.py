@@ -229,5 +229,5 @@ def test_month_end_lists_use_working_days(frozen, make_customer):
 
 
 def test_the_sql_uses_a_window_function():
-    assert "ROW_NUMBER() OVER" in calllist_mod._lines_sql()
+    assert "ROW_NUMBER() OVER" in calllist_mod._ranked_sql()
     assert connection.vendor in ("sqlite", "postgresql")
