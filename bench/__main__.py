@@ -6,6 +6,9 @@
     python -m bench --markdown out.md    # also write the tables as Markdown
     python -m bench --scoring            # only the scoring benchmark (SQLite, 50k / 500k)
     python -m bench --scoring --scoring-size 200000:2000000 --scoring-pg-size 1000000:10000000
+    python -m bench --imports --db both      # the import benchmark (bench/imports.py)
+    python -m bench --calllist           # follow-up: call lists, next follow-ups, alerts (SQLite)
+    python -m bench --exports --db both  # export of 1M order rows: streamed CSV, XLSX, raw COPY
 
 `make bench` runs the customer-list benchmark and then the scoring benchmark
 (bench/scoring.py) at its default size; --skip-scoring leaves the latter out.
@@ -28,6 +31,10 @@ import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from bench import calllist as calllist_bench
+from bench import exports as exports_bench
+from bench import imports as imports_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_P95_MS = 50.0
@@ -294,7 +301,28 @@ def main(argv: list[str] | None = None) -> None:
         default=200,
         help="customers timed one by one with recompute_customer (default 200)",
     )
+    calllist_bench.add_arguments(parser)
+    exports_bench.add_arguments(parser)
+    imports_bench.add_arguments(parser)
     args = parser.parse_args(argv)
+    if args.imports:  # the import benchmark (bench/imports.py) runs on its own
+        print(" · ".join(machine().values()))
+        blocks = imports_bench.run_all(args)
+        if args.markdown:
+            Path(args.markdown).write_text("\n\n".join(blocks) + "\n")
+        return
+    if args.exports:  # the export benchmark (bench/exports.py) runs on its own
+        print(" · ".join(machine().values()))
+        blocks = exports_bench.run_all(args, target_env)
+        if args.markdown:
+            Path(args.markdown).write_text("\n\n".join(blocks) + "\n")
+        return
+    if args.calllist:  # the follow-up benchmark (bench/calllist.py) runs on its own
+        print(" · ".join(machine().values()))
+        blocks = calllist_bench.run(args)
+        if args.markdown:
+            Path(args.markdown).write_text("\n\n".join(blocks) + "\n")
+        return
     if args.scoring and args.skip_scoring:
         parser.error("--scoring and --skip-scoring exclude each other")
     if args.scoring_repeat <= 0 or args.scoring_incremental <= 0:

@@ -140,9 +140,16 @@ class Customer(VersionedModel, SoftDeleteModel):
     verified_by_website = models.BooleanField(_("verified by website"), default=False)
     verified_by_phone = models.BooleanField(_("verified by phone"), default=False)
     profile_updated_at = models.DateTimeField(_("last profile update"), null=True, blank=True)
+    # Import and matching (dataio, customers/matching.py). Nullable without default so
+    # adding them is an ALTER TABLE on SQLite, not a table rebuild that drops triggers.
+    external_id = models.CharField(_("external ID"), max_length=64, null=True, blank=True)
+    name_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
+    phone_key = models.CharField(max_length=32, null=True, blank=True, editable=False)
 
     objects = CustomerManager()
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[tags])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "name_key", "phone_key"], m2m_fields=[tags]
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -156,19 +163,39 @@ class Customer(VersionedModel, SoftDeleteModel):
             models.Index(fields=["owner", "industry"], name="cust_owner_industry"),
             # list sorted by name (name search on PostgreSQL uses the trigram index)
             models.Index(fields=["name"], name="cust_name"),
+            # duplicate matching (customers/matching.py): IN (...) on normalised keys
+            models.Index(fields=["name_key"], name="cust_name_key"),
+            models.Index(fields=["phone_key"], name="cust_phone_key"),
         ]
         constraints = [
+            # import upsert key; partial so that many customers have none
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="cust_external_id_unique",
+            ),
             models.CheckConstraint(
                 condition=models.Q(budget_min__isnull=True)
                 | models.Q(budget_max__isnull=True)
                 | models.Q(budget_min__lte=models.F("budget_max")),
                 name="cust_budget_range",
                 violation_error_message=_("The budget's lower bound exceeds its upper bound."),
-            )
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.number})"
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived matching keys only (no domain rule): every save keeps them current;
+        # bulk writers set them themselves or leave NULL for matching.keys_backfill.
+        from .matching import company_key, phone_key
+
+        self.name_key, self.phone_key = company_key(self.name), phone_key(self.phone)
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"name", "phone"} & set(fields):
+            kwargs["update_fields"] = {*fields, "name_key", "phone_key"}
+        super().save(*args, **kwargs)
 
     @property
     def composite_label(self) -> str:
@@ -265,16 +292,33 @@ class Contact(VersionedModel):
     is_key_person = models.BooleanField(_("key person (KP)"), default=False)
     preferences = models.CharField(_("preferences"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
+    # duplicate matching keys (customers/matching.py), kept by save()
+    phone_key = models.CharField(max_length=32, null=True, blank=True, editable=False)
+    email_key = models.CharField(max_length=254, null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "phone_key", "email_key"])
 
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-is_key_person", "name", "id"]
+        indexes = [
+            # duplicate matching and lead capture: IN (...) on normalised keys
+            models.Index(fields=["phone_key"], name="contact_phone_key"),
+            models.Index(fields=["email_key"], name="contact_email_key"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        from .matching import email_key, phone_key
+
+        self.phone_key, self.email_key = phone_key(self.phone), email_key(self.email)
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"phone", "email"} & set(fields):
+            kwargs["update_fields"] = {*fields, "phone_key", "email_key"}
+        super().save(*args, **kwargs)
 
 
 class Interaction(VersionedModel):
@@ -348,6 +392,8 @@ class Order(VersionedModel):
             models.Index(fields=["customer", "ordered_on"], name="order_customer_date"),
             # period reports (sales in a month/quarter)
             models.Index(fields=["ordered_on"], name="order_date"),
+            # import upsert by order number (dataio/upsert_children.py)
+            models.Index(fields=["number"], name="order_number"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="order_amount_gte_0"),

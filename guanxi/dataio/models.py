@@ -58,3 +58,35 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class ImportProfile(models.Model):
+    """A saved column mapping, reused for the next file from the same source.
+
+    A source is recognised by `signature` (its set of column headers); `mapping` is
+    {header: {"target": field, "unit": multiplier}} and `options` the key and flags.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="import_profiles",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20)
+    signature = models.CharField(_("source signature"), max_length=32, db_index=True)
+    mapping = models.JSONField(_("mapping"), default=dict)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import profile")
+        verbose_name_plural = _("import profiles")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "name"], name="import_profile_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -163,6 +163,21 @@ ROUTES: dict[str, Route] = {
         setup=_build_calllists,
     ),
     "followup-list": Route("list", lambda w: reverse("followup-list"), setup=_build_calllists),
+    # --- follow-up pages: a rep's list / calling mode; a rep out of reach is 404 ---
+    "followup:calllist": Route(
+        "scoped",
+        lambda w: reverse("followup:calllist")
+        + f"?date={_calllist_day():%Y-%m-%d}&rep={w.owner.pk}",
+        setup=_build_calllists,
+    ),
+    "followup:calling": Route(
+        "scoped",
+        lambda w: reverse("followup:calling")
+        + f"?date={_calllist_day():%Y-%m-%d}&rep={w.owner.pk}&rank=1",
+        ("GET", "POST"),
+        setup=_build_calllists,
+        payload={"outcome": "reached", "channel": "phone", "summary": "越权记录"},
+    ),
     "customer-restore": Route(
         "scoped", _api("customer-restore", cust), ("POST",), setup=_delete_first
     ),
@@ -190,12 +205,34 @@ ROUTES: dict[str, Route] = {
     "alerts:dismiss": Route(
         "scoped", lambda w: reverse("alerts:dismiss", args=[w.alert.pk]), ("POST",), setup=_alert
     ),
+    "alerts:purchase_cycle": Route(
+        "scoped",
+        lambda w: reverse("alerts:purchase_cycle", args=[cust(w)]),
+        ("GET", "POST"),
+        payload={"days": "12"},
+    ),
     "alert-list": Route("list", lambda w: reverse("alert-list"), setup=_alert),
     "alert-detail": Route(
         "scoped", lambda w: reverse("alert-detail", args=[w.alert.pk]), setup=_alert
     ),
     "alert-read": Route(
         "scoped", lambda w: reverse("alert-read", args=[w.alert.pk]), ("POST",), setup=_alert
+    ),
+    # --- data governance: exports and change history (tests/dataio) ---
+    "dataio:export": Route(
+        "list", lambda w: reverse("dataio:export") + "?kind=contacts&format=csv&language=en"
+    ),
+    "dataio:audit": Route("list", lambda w: reverse("dataio:audit")),
+    "dataio:audit_record": Route(
+        "scoped", lambda w: reverse("dataio:audit_record", args=["customer", cust(w)])
+    ),
+    # --- follow-up monitoring and activity report (tests/followup/test_monitoring.py) ---
+    "followup:monitoring_customers": Route(
+        "list", lambda w: reverse("followup:monitoring_customers") + "?metric=all"
+    ),
+    "followup:activity": Route("list", lambda w: reverse("followup:activity")),
+    "followup:activity_export": Route(
+        "list", lambda w: reverse("followup:activity_export") + "?format=csv"
     ),
 }
 for _name, _attr in [
@@ -261,12 +298,38 @@ EXEMPT = {
     "test_views.py unzips it and checks each persona gets only visible rows",
     "alerts:badge": "a count of the caller's own visible unread alerts; no customer data",
     "alerts:preferences": "the caller's own notification settings; no customer data",
+    "alerts:rules": "rule thresholds only, no customer data; writes for directors/admins"
+    " (tests/alerts/test_settings_pages.py)",
     "scoring:migration": "aggregate counts only, over Customer.objects.visible_to; its"
     " drill-down is walked as a list",
     "dataio:jobs": "the caller's own jobs only (tests/dataio/test_jobs.py)",
     "dataio:job": "another user's job is 404 (tests/dataio/test_jobs.py)",
     "dataio:job_cancel": "as dataio:job",
     "dataio:job_download": "as dataio:job; the file is what the job's own user could see",
+    "dataio:import": "upload form; creates a draft job of the caller's own",
+    "dataio:import_mapping": "the caller's own draft job only, 404 otherwise; shows the"
+    " caller's own file (tests/dataio/test_import_views.py)",
+    "dataio:import_preview": "as dataio:import_mapping; other reps' customers appear only as"
+    " 'exists in another rep's book' (tests/dataio/test_import_customers.py)",
+    "dataio:import_confirm": "as dataio:import_mapping; POST, redirects to the job",
+    "dataio:personal_search": "administrators only, 404 for everyone else (tests/dataio/"
+    "test_personal.py)",
+    "dataio:personal_detail": "as dataio:personal_search",
+    "dataio:personal_export": "as dataio:personal_search",
+    "dataio:personal_erase": "as dataio:personal_search",
+    "followup:calllist_build": "builds today's lists once (set-based, all reps); shows nothing,"
+    " redirects to the caller's own list",
+    "followup:cadences": "cadence rules only, no customer data"
+    " (tests/followup/test_views_cadences.py)",
+    "followup:cadence_create": "as followup:cadences; managers and above (403 otherwise)",
+    "followup:cadence_edit": "as followup:cadence_create",
+    "followup:cadence_toggle": "as followup:cadence_create",
+    "followup:calendar": "holidays and make-up days only; edits for directors and admins",
+    "followup:capacity": "users in the caller's reach only (reachable_owner_ids_q), no customer"
+    " data; managers and above (tests/followup/test_views_cadences.py)",
+    "followup:monitoring": "counts per rep only, over Customer.objects.visible_to of the reps"
+    " in reach (a rep: own row); its drill-down is walked as a list",
+    "followup:monitoring_targets": "expected stock numbers only; directors/admins (403 otherwise)",
 }
 
 

@@ -1,0 +1,113 @@
+"""Set-based write helpers of the import: id blocks, bulk updates, history rows.
+
+New rows get explicit ids reserved up front, so their history rows can be written
+with one INSERT … SELECT per batch instead of reading ids back. Values handed over
+must be database-ready (see `db_value`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.db import connection, models
+
+# keys per IN (...): SQLite ≥ 3.32 allows 32,766 parameters, PostgreSQL 65,535
+IN_CHUNK = 5000
+
+
+def db_value(value):
+    """Python value → what both COPY (PostgreSQL) and sqlite3 take without adapters."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if connection.vendor == "postgresql":
+            return value
+        # SQLite: Django stores naive UTC text
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def db_preparer(model: type[models.Model], name: str):
+    """A fast `db_value` for one field: the conversion chosen once, not per value."""
+    field = model._meta.get_field(name)
+    internal = field.get_internal_type()
+    if internal == "DateField":
+        return lambda v: None if v is None else v.isoformat()
+    if internal == "DecimalField":
+        return lambda v: None if v is None else str(v)
+    if internal == "DateTimeField":
+        return db_value
+    return lambda v: v
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` fresh primary keys for `model`, safe against concurrent inserts."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the import holds the write lock (IMMEDIATE transaction), so nobody
+        # else inserts meanwhile; AUTOINCREMENT's counter keeps deleted ids unused.
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608
+            f"coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0))",
+            [table],
+        )
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> None:
+    """UPDATE `fields` by id for each (values..., id) tuple, batched by executemany."""
+    rows = list(rows)
+    if not rows:
+        return
+    meta, qn = model._meta, connection.ops.quote_name
+    sets = ", ".join(f"{qn(meta.get_field(f).column)} = %s" for f in fields)
+    sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _history_columns(model: type[models.Model]) -> list[str]:
+    hist = model.history.model._meta
+    own = {f.column for f in model._meta.concrete_fields}
+    return [f.column for f in hist.concrete_fields if f.column in own]
+
+
+def record_history(
+    model: type[models.Model], ids: Sequence[int], *, kind: str, user_id: int, reason: str
+) -> None:
+    """One simple-history row per id ('+' created, '~' changed) as INSERT … SELECT."""
+    if not ids:
+        return
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in _history_columns(model))
+    hist_table = qn(model.history.model._meta.db_table)
+    table = qn(model._meta.db_table)
+    now = db_value(dt.datetime.now(dt.UTC))
+    sql = (
+        f"INSERT INTO {hist_table} ({cols}, history_date, history_change_reason, "  # noqa: S608
+        f"history_type, history_user_id) SELECT {cols}, %s, %s, %s, %s FROM {table} WHERE "
+    )
+    with connection.cursor() as cursor:
+        lo, hi = min(ids), max(ids)
+        if hi - lo + 1 == len(ids):  # a block of fresh ids: one range scan
+            cursor.execute(sql + "id BETWEEN %s AND %s", [now, reason, kind, user_id, lo, hi])
+            return
+        for i in range(0, len(ids), IN_CHUNK):
+            part = list(ids[i : i + IN_CHUNK])
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(sql + f"id IN ({marks})", [now, reason, kind, user_id, *part])

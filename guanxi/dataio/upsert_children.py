@@ -1,0 +1,287 @@
+"""Upsert of records that hang off a customer: contacts, orders, interactions.
+
+Every row names its customer by number, external ID or company name (normalised);
+only customers the importer can see are found (the visibility rule), so a row can
+never attach to, or reveal, another rep's customer. Keys (docs/import.md):
+contacts — customer + contact name; orders — order number, or customer + date +
+amount + product + quantity; interactions — customer + time + channel + summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from guanxi.customers.matching import company_key, email_key, phone_key
+from guanxi.customers.models import Contact, Customer, Interaction, Order
+
+from .mapping import fold
+from .sqlwrite import db_preparer, db_value, record_history, reserve_ids, update_rows
+from .upsert import Context, Handler, Rows
+
+REF_FIELDS = ("customer_number", "customer_external_id", "customer_name")
+
+
+class ChildHandler(Handler):
+    key_fields: tuple[str, ...] = ()
+    data_fields: tuple[str, ...] = ()  # importable model fields, in write order
+    required: tuple[str, ...] = ()
+
+    def __init__(self, ctx: Context, fields: Sequence[str]) -> None:
+        super().__init__(ctx)
+        self.mapped = [f for f in self.data_fields if f in fields]
+        self.preps = [(f, db_preparer(self.model, f), self.defaults[f]) for f in self.data_fields]
+
+    # -- customers ---------------------------------------------------------------
+
+    def resolve(self, rows: Rows) -> list[tuple[int, dict, int]]:
+        """(row, values, customer id) for rows whose customer the importer can see."""
+        numbers = {v["customer_number"].upper() for _r, v in rows if v.get("customer_number")}
+        externals = {v["customer_external_id"] for _r, v in rows if v.get("customer_external_id")}
+        names = {company_key(v["customer_name"]) for _r, v in rows if v.get("customer_name")}
+        alive = " AND deleted_at IS NULL"
+        found = {
+            "number": self.pairs(Customer, "number", numbers, alive),
+            "external_id": self.pairs(Customer, "external_id", externals, alive),
+            "name_key": self.pairs(Customer, "name_key", names, alive),
+        }
+        # the visibility rule, once per batch, over every customer the rows name
+        visible = self.visible(pk for pairs in found.values() for _k, pk in pairs)
+        by_number = {k: pk for k, pk in found["number"] if pk in visible}
+        by_external = {k: pk for k, pk in found["external_id"] if pk in visible}
+        by_name: dict[str, list[int]] = {}
+        for k, pk in found["name_key"]:
+            if pk in visible:
+                by_name.setdefault(k, []).append(pk)
+        out = []
+        for row, v in rows:
+            if v.get("customer_number"):
+                found, column = by_number.get(v["customer_number"].upper()), "customer_number"
+            elif v.get("customer_external_id"):
+                found, column = by_external.get(v["customer_external_id"]), "customer_external_id"
+            elif v.get("customer_name"):
+                ids = by_name.get(company_key(v["customer_name"]), [])
+                column = "customer_name"
+                if len(ids) > 1:
+                    self.error(
+                        row,
+                        column,
+                        _("Several of your customers have this name; use the customer number."),
+                    )
+                    continue
+                found = ids[0] if ids else None
+            else:
+                self.error(
+                    row, "customer_name", _("Name the customer (number, external ID or name).")
+                )
+                continue
+            if found is None:
+                self.error(row, column, _("None of the customers you can see matches."))
+                continue
+            missing = [f for f in self.required if f not in v]
+            if missing:
+                for f in missing:
+                    self.error(row, f, _("This field is required."))
+                continue
+            out.append((row, v, found))
+        return out
+
+    # -- shared write ----------------------------------------------------------
+
+    def natural_key(self, v: dict, customer_id: int) -> str:
+        return "\x1f".join([str(customer_id), *(str(v.get(f, "")) for f in self.key_fields)])
+
+    def write_new(self, new: list[tuple[int, dict, int]], extra_cols=(), extra=None) -> None:
+        if self.ctx.dry_run or not new:
+            return
+        ids = reserve_ids(self.model, len(new))
+        cols = (
+            "id",
+            "created_at",
+            "updated_at",
+            "version",
+            "customer",
+            *self.data_fields,
+            *extra_cols,
+        )
+        base = self.base_values()
+        rows = []
+        preps = self.preps
+        for pk, (_row, v, cid) in zip(ids, new, strict=True):
+            values = [prep(v.get(f, default)) for f, prep, default in preps]
+            rows.append((pk, *base, cid, *values, *(extra(v) if extra else ())))
+        self.writer.write(self.model, cols, rows)
+        record_history(self.model, ids, kind="+", user_id=self.ctx.user.pk, reason=self.ctx.reason)
+        self.touch({cid for _r, _v, cid in new})
+
+    def write_updates(
+        self, updates: list[tuple[dict, dict, int]], extra_cols=(), extra=None
+    ) -> None:
+        if self.ctx.dry_run or not updates:
+            return
+        now = db_value(self.ctx.now)
+        fields = ["customer", *self.mapped, *extra_cols, "version", "updated_at"]
+        params = []
+        for rec, v, cid in updates:
+            merged = {f: v.get(f, rec.get(f)) for f in self.mapped}
+            values = [db_value(merged[f]) for f in self.mapped]
+            keys = extra({**rec, **merged}) if extra else ()
+            params.append((cid, *values, *keys, rec["version"] + 1, now, rec["id"]))
+        update_rows(self.model, fields, params)
+        ids = [rec["id"] for rec, _v, _c in updates]
+        record_history(self.model, ids, kind="~", user_id=self.ctx.user.pk, reason=self.ctx.reason)
+        self.touch({cid for _r, _v, cid in updates})
+
+    def classify(
+        self, row: int, v: dict, rec: dict | None, cid: int, new: list, updates: list
+    ) -> None:
+        if rec is None:
+            new.append((row, v, cid))
+            self.ctx.result.count(row, "new", v)
+        elif rec["customer"] == cid and all(v[f] == rec.get(f) for f in self.mapped if f in v):
+            self.ctx.result.count(row, "unchanged", v)
+        else:
+            updates.append((rec, v, cid))
+            self.ctx.result.count(row, "updated", v)
+
+
+class ContactHandler(ChildHandler):
+    model = Contact
+    data_fields = (
+        "name",
+        "title",
+        "phone",
+        "email",
+        "wechat",
+        "decision_role",
+        "is_key_person",
+        "notes",
+    )
+    required = ("name",)
+
+    def process(self, rows: Rows) -> None:
+        resolved = self.resolve(rows)
+        keyed = [(row, v, f"{cid}\x1f{fold(v['name'])}") for row, v, cid in resolved]
+        cids = {k: cid for (_r, _v, k), (_r2, _v2, cid) in zip(keyed, resolved, strict=True)}
+        keyed = self.dupes_in_file(keyed)
+        fields = [
+            "id",
+            "customer",
+            "version",
+            *dict.fromkeys(["name", "phone", "email", *self.mapped]),
+        ]
+        existing = {}
+        for rec in self.fetch(Contact.objects.all(), "customer", set(cids.values()), fields):
+            existing.setdefault(f"{rec['customer']}\x1f{fold(rec['name'])}", rec)
+        new: list = []
+        updates: list = []
+        for row, v, k in keyed:
+            if "__notes__" in v:
+                v["notes"] = "\n".join(x for x in (v.get("notes", ""), v.pop("__notes__")) if x)
+            self.classify(row, v, existing.get(k), cids[k], new, updates)
+
+        def keys(v):
+            return (phone_key(v.get("phone")), email_key(v.get("email")))
+
+        self.write_new(new, ("phone_key", "email_key"), keys)
+        self.write_updates(updates, ("phone_key", "email_key"), keys)
+
+
+class OrderHandler(ChildHandler):
+    model = Order
+    data_fields = ("number", "ordered_on", "amount", "gross_margin", "product_line", "quantity")
+    key_fields = ("ordered_on", "amount", "product_line", "quantity")
+    required = ("ordered_on", "amount")
+
+    def process(self, rows: Rows) -> None:
+        resolved = self.resolve(rows)
+        by_number = self.ctx.key == "number"
+        if by_number:
+            for row, v, _cid in resolved:
+                if not v.get("number"):
+                    self.error(row, "number", _("The order number is required (it is the key)."))
+            resolved = [r for r in resolved if r[1].get("number")]
+        for _row, v, _cid in resolved:
+            v.setdefault("quantity", 1)
+            v.setdefault("product_line", "")
+        keyed = [
+            (row, v, v["number"] if by_number else self.natural_key(v, cid))
+            for row, v, cid in resolved
+        ]
+        cid_of = {row: cid for row, _v, cid in resolved}
+        keyed = self.dupes_in_file(keyed)
+        fields = ["id", "customer", "version", *self.data_fields]
+        existing: dict[str, dict] = {}
+        if by_number:
+            for rec in self.fetch(
+                Order.objects.all(), "number", [k for _r, _v, k in keyed], fields
+            ):
+                existing.setdefault(rec["number"], rec)
+            visible = self.visible(r["customer"] for r in existing.values())
+        else:
+            cids = {cid_of[row] for row, _v, _k in keyed}
+            days = sorted({v["ordered_on"] for _r, v, _k in keyed})
+            qs = Order.objects.filter(ordered_on__in=days)
+            for rec in self.fetch(qs, "customer", cids, fields):
+                existing.setdefault(self.natural_key(rec, rec["customer"]), rec)
+            visible = set(cids)
+        new: list = []
+        updates: list = []
+        for row, v, k in keyed:
+            rec = existing.get(k)
+            if rec is not None and rec["customer"] not in visible:
+                self.error(row, "number", _("This order exists in another rep's book."))
+                continue
+            self.classify(row, v, rec, cid_of[row], new, updates)
+        self.write_new(new)
+        self.write_updates(updates)
+
+
+class InteractionHandler(ChildHandler):
+    model = Interaction
+    data_fields = (
+        "occurred_at",
+        "channel",
+        "content_type",
+        "summary",
+        "feedback",
+        "next_action",
+        "next_action_due",
+        "owner",
+    )
+    key_fields = ("occurred_at", "channel", "summary")
+    required = ("occurred_at", "channel", "summary")
+
+    def process(self, rows: Rows) -> None:
+        resolved = []
+        for row, v, cid in self.resolve(rows):
+            owner = v.setdefault("owner", self.ctx.default_owner_id)
+            if owner not in self.ctx.assignable:
+                self.error(row, "owner", _("You cannot log interactions for this user."))
+                continue
+            resolved.append((row, v, cid))
+        keyed = [(row, v, self.natural_key(v, cid)) for row, v, cid in resolved]
+        cid_of = {row: cid for row, _v, cid in resolved}
+        keyed = self.dupes_in_file(keyed)
+        fields = ["id", "customer", "version", *self.data_fields]
+        cids = {cid_of[row] for row, _v, _k in keyed}
+        times = sorted({v["occurred_at"] for _r, v, _k in keyed})
+        existing: dict[str, Any] = {}
+        qs = Interaction.objects.filter(occurred_at__in=times)
+        for rec in self.fetch(qs, "customer", cids, fields):
+            existing.setdefault(self.natural_key(rec, rec["customer"]), rec)
+        new: list = []
+        updates: list = []
+        for row, v, k in keyed:
+            self.classify(row, v, existing.get(k), cid_of[row], new, updates)
+        self.write_new(new)
+        self.write_updates(updates)
+
+
+CHILD_HANDLERS = {
+    "contacts": ContactHandler,
+    "orders": OrderHandler,
+    "interactions": InteractionHandler,
+}
