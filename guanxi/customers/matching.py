@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 # Longest first: the loop strips one suffix a pass until none is left.
@@ -134,35 +134,87 @@ def _chunks(values: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]
         yield values[i : i + size]
 
 
+KeyFn = Callable[[str | None], str]
+KEY_SOURCES: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, KeyFn], ...]], ...] = (
+    (
+        "customers_customer",
+        ("name", "phone"),
+        (("name_key", company_key), ("phone_key", phone_key)),
+    ),
+    ("customers_contact", ("phone", "email"), (("phone_key", phone_key), ("email_key", email_key))),
+)
+STAGE = "customers_key_stage"
+
+
+def backfill_table(
+    connection,
+    table: str,
+    source: Sequence[str],
+    targets: Sequence[tuple[str, KeyFn]],
+    *,
+    only_missing: bool = True,
+    batch: int = 20000,
+) -> int:
+    """Compute the keys of `table` in Python (the normalisation is not SQL) and write
+    them set-based: each batch goes to a temp table (COPY on PostgreSQL) and one
+    UPDATE … FROM merges it. Used by the migration and by `keys_backfill`."""
+    q = connection.ops.quote_name
+    cols = [c for c, _fn in targets]
+    where = f"WHERE {q(cols[0])} IS NULL" if only_missing else "WHERE 1 = 1"
+    pg = connection.vendor == "postgresql"
+    filled, last = 0, 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        key_types = ", ".join(f"{c} varchar(254)" for c in cols)
+        cursor.execute(f"CREATE TEMP TABLE {STAGE} (id bigint PRIMARY KEY, {key_types})")
+        while True:
+            cursor.execute(
+                f"SELECT id, {', '.join(q(c) for c in source)} FROM {q(table)} "  # noqa: S608
+                f"{where} AND id > %s ORDER BY id LIMIT {int(batch)}",
+                [last],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            keyed = [
+                (pk, *(fn(vals[i]) for i, (_c, fn) in enumerate(targets))) for pk, *vals in rows
+            ]
+            if pg:
+                with cursor.cursor.copy(f"COPY {STAGE} (id, {', '.join(cols)}) FROM STDIN") as copy:
+                    for row in keyed:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * (len(cols) + 1))
+                cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", keyed)  # noqa: S608
+            sets = ", ".join(f"{q(c)} = s.{c}" for c in cols)
+            if pg:
+                cursor.execute(
+                    f"UPDATE {q(table)} t SET {sets} FROM {STAGE} s WHERE t.id = s.id"  # noqa: S608
+                )
+            else:  # SQLite 3.33+ has UPDATE … FROM too, but not with a table alias on the target
+                cursor.execute(
+                    f"UPDATE {q(table)} SET {', '.join(f'{q(c)} = s.{c}' for c in cols)} "  # noqa: S608
+                    f"FROM {STAGE} s WHERE {q(table)}.id = s.id"
+                )
+            cursor.execute(f"DELETE FROM {STAGE}")  # noqa: S608
+            filled += len(rows)
+            last = rows[-1][0]
+        cursor.execute(f"DROP TABLE {STAGE}")
+    return filled
+
+
 def keys_backfill() -> int:
     """Compute missing keys (NULL) of customers and contacts; returns rows filled.
 
     Rows written by ordinary saves carry keys already; bulk loaders that do not set
-    them (the demo loader) leave NULL, filled here in batches before matching.
+    them leave NULL (the demo fills them right after loading), filled here before
+    matching.
     """
     from django.db import connection
 
-    from .models import Contact, Customer
-
-    filled = 0
-    for model, source, targets in (
-        (Customer, ("name", "phone"), (("name_key", company_key), ("phone_key", phone_key))),
-        (Contact, ("phone", "email"), (("phone_key", phone_key), ("email_key", email_key))),
-    ):
-        qs = model._base_manager.filter(**{f"{targets[0][0]}__isnull": True})
-        while True:
-            rows = list(qs.values_list("pk", *source)[:5000])
-            if not rows:
-                break
-            table = connection.ops.quote_name(model._meta.db_table)
-            sets = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c, _f in targets)
-            params = [
-                (*(fn(vals[i]) for i, (_c, fn) in enumerate(targets)), pk) for pk, *vals in rows
-            ]
-            with connection.cursor() as cursor:
-                cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", params)  # noqa: S608
-            filled += len(rows)
-    return filled
+    return sum(
+        backfill_table(connection, table, source, targets) for table, source, targets in KEY_SOURCES
+    )
 
 
 def find_customer_matches(

@@ -233,3 +233,13 @@ def test_demo_customers_get_a_mix_of_maturity_classes_that_follows_their_stage()
         allowed = {value for _upper, value in MIX[customer.stage]}
         # the data may move a class afterwards (e.g. promised payment passed -> 6)
         assert classes[customer.pk] in allowed | {"6"}
+
+
+def test_demo_rows_carry_their_matching_keys():
+    from guanxi.customers.matching import company_key, phone_key
+
+    small(password="pw-demo-1")
+    assert not Customer.objects.filter(name_key__isnull=True).exists()
+    assert not Contact.objects.filter(phone_key__isnull=True).exists()
+    for c in Customer.objects.all()[:20]:
+        assert (c.name_key, c.phone_key) == (company_key(c.name), phone_key(c.phone))

@@ -3,35 +3,14 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from guanxi.customers.matching import company_key, email_key, phone_key
+from guanxi.customers.matching import KEY_SOURCES, backfill_table
 
 
 def backfill_keys(apps, schema_editor):
-    """Fill the matching keys of existing rows in batches (executemany per batch)."""
-    connection = schema_editor.connection
-    jobs = [
-        ("Customer", ("name", "phone"), (("name_key", company_key), ("phone_key", phone_key))),
-        ("Contact", ("phone", "email"), (("phone_key", phone_key), ("email_key", email_key))),
-    ]
-    for model_name, source, targets in jobs:
-        model = apps.get_model("customers", model_name)
-        table = connection.ops.quote_name(model._meta.db_table)
-        sets = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c, _f in targets)
-        last = 0
-        while True:
-            rows = list(
-                model._base_manager.filter(pk__gt=last)
-                .order_by("pk")
-                .values_list("pk", *source)[:10000]
-            )
-            if not rows:
-                break
-            params = [
-                (*(fn(vals[i]) for i, (_c, fn) in enumerate(targets)), pk) for pk, *vals in rows
-            ]
-            with connection.cursor() as cursor:
-                cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", params)
-            last = rows[-1][0]
+    """Fill the matching keys of existing rows (keys computed in Python, written
+    set-based through a temp table per batch)."""
+    for table, source, targets in KEY_SOURCES:
+        backfill_table(schema_editor.connection, table, source, targets)
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.customers import demo_data
+from guanxi.customers.matching import keys_backfill
 from guanxi.followup.recompute import followups_recompute
 from guanxi.scoring.demo import demo_maturity
 from guanxi.scoring.recompute import recompute_all
@@ -84,6 +85,8 @@ class Command(BaseCommand):
             self.stdout.write("Customers already exist: demo data not loaded (--if-empty).")
             return
         result = demo_data.load_demo(options, progress=self.stdout.write)
+        keyed = keys_backfill()  # duplicate matching (imports) needs the keys of bulk rows
+        self.stdout.write(f"{keyed:,} matching keys computed")
         classified = demo_maturity()
         self.stdout.write(f"{classified:,} maturity classes set")
         # Score right away so every page shows tiers and explanations from the start.
