@@ -360,6 +360,12 @@ class Interaction(VersionedModel):
             models.Index(fields=["customer", "-occurred_at"], name="inter_customer_time"),
             # a rep's activity per day (daily report)
             models.Index(fields=["owner", "occurred_at"], name="inter_owner_time"),
+            # alerts: planned follow-ups not logged (only rows that plan one)
+            models.Index(
+                fields=["next_action_due"],
+                name="inter_next_action_due",
+                condition=models.Q(next_action_due__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
