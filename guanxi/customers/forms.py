@@ -68,6 +68,7 @@ CUSTOMER_SECTIONS = [
         _("Company"),
         [
             "name",
+            "external_id",
             "industry",
             "size_band",
             "annual_revenue",

@@ -111,6 +111,7 @@ PROFILE_SECTIONS = [
             "address",
             "website",
             "phone",
+            "external_id",
             "source",
             "stage",
             "lost_reason",

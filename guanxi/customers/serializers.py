@@ -96,6 +96,7 @@ class VisibleContactField(RefField):
 
 CUSTOMER_WRITABLE = [
     "name",
+    "external_id",
     "owner",
     "tags",
     "industry",
@@ -191,6 +192,17 @@ class CustomerSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = CUSTOMER_READ_ONLY
+
+    def validate_external_id(self, value: str | None) -> str | None:
+        """Blank means none (the uniqueness only binds ids that are set)."""
+        value = (value or "").strip() or None
+        if value is not None:
+            clash = Customer.objects.filter(external_id=value)
+            if self.instance is not None:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise serializers.ValidationError(_("Another customer has this external ID."))
+        return value
 
     @extend_schema_field(CustomerScoreSummarySerializer(allow_null=True))
     def get_scores(self, obj: Customer) -> dict[str, Any] | None:

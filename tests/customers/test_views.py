@@ -690,3 +690,14 @@ def test_lockout_page_renders():
         request=request,
     )
     assert "0:15:00" in html
+
+
+def test_customer_page_and_form_show_the_external_id(client, world):
+    from guanxi.customers.models import Customer
+
+    Customer.objects.filter(pk=world.customer.pk).update(external_id="ERP-1")
+    client.force_login(world.owner)
+    html = client.get(reverse("customers:detail", args=[world.customer.pk])).content.decode()
+    assert "ERP-1" in html
+    form = client.get(reverse("customers:edit", args=[world.customer.pk])).content.decode()
+    assert 'name="external_id"' in form
