@@ -3,6 +3,24 @@
 (function () {
   "use strict";
 
+  /* ECharts is large: pages with charts fetch it the first time a chart is shown
+     (the customer page only when its Scores tab opens). One loader for every page
+     script, so the library is requested once. */
+  var echartsWaiting = null;
+  window.guanxiWithEcharts = function (src, callback) {
+    if (window.echarts) { callback(); return; }
+    if (!echartsWaiting) {
+      echartsWaiting = [];
+      var script = document.createElement("script");
+      script.src = src;
+      script.addEventListener("load", function () {
+        echartsWaiting.forEach(function (fn) { fn(); });
+      });
+      document.head.appendChild(script);
+    }
+    echartsWaiting.push(callback);
+  };
+
   document.addEventListener("alpine:init", function () {
     /* Customer list: count the rows ticked for bulk reassignment. The row
        checkboxes live in the htmx-swapped table and point at #bulk-form. */

@@ -87,20 +87,7 @@
     return data.urls[p.dataIndex];
   }
 
-  var loading = null;
-  function withEcharts(src, callback) {
-    if (window.echarts) { callback(); return; }
-    if (!loading) {
-      loading = [];
-      var script = document.createElement("script");
-      script.src = src;
-      script.addEventListener("load", function () {
-        loading.forEach(function (fn) { fn(); });
-      });
-      document.head.appendChild(script);
-    }
-    loading.push(callback);
-  }
+  var withEcharts = window.guanxiWithEcharts; /* app.js: shared lazy loader */
 
   function init(el) {
     if (el.getAttribute("data-chart-ready")) { return; }

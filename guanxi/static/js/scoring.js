@@ -136,22 +136,8 @@
     }
   };
 
-  /* ECharts is large: it is fetched the first time a chart is actually shown
-     (the customer page only needs it when its Scores tab is opened). */
-  var loading = null;
-  function withEcharts(src, callback) {
-    if (window.echarts) { callback(); return; }
-    if (!loading) {
-      loading = [];
-      var script = document.createElement("script");
-      script.src = src;
-      script.addEventListener("load", function () {
-        loading.forEach(function (fn) { fn(); });
-      });
-      document.head.appendChild(script);
-    }
-    loading.push(callback);
-  }
+  /* ECharts is fetched the first time a chart is shown (app.js, shared loader). */
+  var withEcharts = window.guanxiWithEcharts;
 
   function init(el) {
     if (el.getAttribute("data-chart-ready")) { return; }
