@@ -10,9 +10,11 @@ writes the same rows. Priority buckets come from `priority.BUCKET_SQL`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from guanxi.accounts.models import User
@@ -61,20 +63,18 @@ SELECT b.*, {BUCKET_SQL} AS bucket FROM (
 
 def _ranked_sql() -> str:
     """The lines to keep (ranks 1…capacity; every due customer of a rep on leave),
-    ranked in one sort. Each rep's last-ranked row is kept too: its rank is the
-    rep's due count (LEAD over the same window finds it without a second sort)."""
+    ranked in one sort. The number of customers due is not counted here (it would
+    need the whole partition buffered); pages ask `due_counts` for the reps they show."""
     return f"""
 CREATE TEMPORARY TABLE {RANKED} AS
 SELECT r.*, COALESCE(rc.capacity, %(cap)s) AS cap, COALESCE(rc.am_golden, %(am)s) AS am,
   COALESCE(rc.pm_golden, %(pm)s) AS pm
 FROM (
-  SELECT k.*, ROW_NUMBER() OVER w AS rn, LEAD(k.customer_id) OVER w AS next_id
+  SELECT k.*, ROW_NUMBER() OVER (PARTITION BY rep_id ORDER BY bucket, dl, nd, customer_id) AS rn
   FROM ({_candidates_sql()}) k
-  WINDOW w AS (PARTITION BY rep_id ORDER BY bucket, dl, nd, customer_id)
 ) r
 LEFT JOIN {_t(RepCapacity)} rc ON rc.user_id = r.rep_id
-WHERE COALESCE(rc.capacity, %(cap)s) = 0 OR r.rn <= COALESCE(rc.capacity, %(cap)s)
-  OR r.next_id IS NULL"""  # noqa: S608
+WHERE COALESCE(rc.capacity, %(cap)s) = 0 OR r.rn <= COALESCE(rc.capacity, %(cap)s)"""  # noqa: S608
 
 
 def _lines_sql() -> str:
@@ -93,7 +93,6 @@ SELECT %(day)s, rep_id, customer_id, rn,
 FROM (
   SELECT r.*, p.first_listed_on AS prev_first FROM {RANKED} r
   LEFT JOIN {_t(CallListLine)} p ON p.customer_id = r.customer_id AND p.list_date = %(prev)s
-  WHERE r.cap = 0 OR r.rn <= r.cap
 ) x
 ORDER BY customer_id"""  # noqa: S608
 
@@ -102,14 +101,12 @@ def _lists_sql() -> str:
     """One list per active rep with alive customers; a rep with due customers has
     some, so only the others are probed (each probe may be a random heap read)."""
     return f"""
-INSERT INTO {_t(CallList)} (list_date, rep_id, capacity, on_leave, due)
+INSERT INTO {_t(CallList)} (list_date, rep_id, capacity, on_leave)
 SELECT %(day)s, u.id, COALESCE(rc.capacity, %(cap)s),
-  CASE WHEN COALESCE(rc.capacity, %(cap)s) = 0 THEN %(true)s ELSE %(false)s END,
-  COALESCE(d.due, 0)
+  CASE WHEN COALESCE(rc.capacity, %(cap)s) = 0 THEN %(true)s ELSE %(false)s END
 FROM {_t(User)} u
 LEFT JOIN {_t(RepCapacity)} rc ON rc.user_id = u.id
-LEFT JOIN (SELECT rep_id, MAX(rn) AS due FROM {RANKED} GROUP BY rep_id) d
-  ON d.rep_id = u.id
+LEFT JOIN (SELECT DISTINCT rep_id FROM {RANKED}) d ON d.rep_id = u.id
 WHERE u.is_active AND (d.rep_id IS NOT NULL OR EXISTS (
   SELECT 1 FROM {_t(Customer)} c WHERE c.owner_id = u.id AND c.deleted_at IS NULL
 ))"""  # noqa: S608
@@ -131,6 +128,19 @@ def _params(day: dt.date, prev: dt.date | None) -> dict[str, object]:
         "true": True,
         "false": False,
     }
+
+
+def due_counts(day: dt.date, rep_ids: Iterable[int]) -> dict[int, int]:
+    """Customers due on `day` per rep (the call-list candidates: alive, no follow-up
+    yet or next_due ≤ day), from the current follow-ups; one grouped query."""
+    rows = (
+        Customer.objects.alive()
+        .filter(owner_id__in=list(rep_ids))
+        .filter(Q(followup__isnull=True) | Q(followup__next_due__lte=day))
+        .values("owner_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["owner_id"]: r["n"] for r in rows}
 
 
 @transaction.atomic

@@ -160,7 +160,6 @@ class CallList(models.Model):
     )
     capacity = models.PositiveSmallIntegerField(_("capacity"))
     on_leave = models.BooleanField(_("on leave"), default=False)
-    due = models.PositiveIntegerField(_("customers due"), default=0)
 
     class Meta:
         verbose_name = _("call list")

@@ -30,6 +30,7 @@ from guanxi.customers.models import Customer, Interaction
 from guanxi.scoring.choices import Maturity
 from guanxi.scoring.models import CustomerScore
 
+from .calllist import due_counts
 from .choices import Slot
 from .models import (
     CadenceRule,
@@ -195,12 +196,16 @@ def leave_lists(*, user: User, day: dt.date) -> list[CallList]:
     """The day's lists of reps on leave that `user`, a manager or director, covers."""
     if not (user.is_manager or user.sees_everything):
         return []
-    return list(
+    lists = list(
         CallList.objects.filter(list_date=day, on_leave=True, rep__in=reachable_reps(user))
         .exclude(rep=user)
         .select_related("rep")
         .order_by("rep__username")
     )
+    due = due_counts(day, [cl.rep_id for cl in lists]) if lists else {}
+    for cl in lists:
+        cl.due = due.get(cl.rep_id, 0)
+    return lists
 
 
 def leave_lines(
@@ -254,6 +259,8 @@ class ListHeader:
 def list_header(*, rep: User, day: dt.date) -> ListHeader:
     built = CallListRun.objects.filter(list_date=day, status="done").exists()
     call_list = CallList.objects.filter(list_date=day, rep=rep).first() if built else None
+    if call_list is not None:
+        call_list.due = due_counts(day, [rep.pk]).get(rep.pk, 0)
     return ListHeader(built=built, call_list=call_list)
 
 

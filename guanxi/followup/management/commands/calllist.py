@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from guanxi.accounts.models import User
-from guanxi.followup.calllist import calllists_build
+from guanxi.followup.calllist import calllists_build, due_counts
 from guanxi.followup.models import CallList, CallListLine
 from guanxi.followup.presenters import reason_text
 from guanxi.followup.recompute import followups_recompute
@@ -41,8 +41,9 @@ class Command(BaseCommand):
         )
         if rep_user is not None:
             lists = lists.filter(rep=rep_user)
+        due = due_counts(day, [cl.rep_id for cl in lists])
         for cl in lists:
-            head = f"== {cl.rep.username} {day} capacity={cl.capacity} due={cl.due}"
+            head = f"== {cl.rep.username} {day} capacity={cl.capacity} due={due.get(cl.rep_id, 0)}"
             if cl.on_leave:
                 head += " ON LEAVE: due customers flagged to the manager"
             self.stdout.write(head)
