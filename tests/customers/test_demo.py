@@ -243,3 +243,12 @@ def test_demo_rows_carry_their_matching_keys():
     assert not Contact.objects.filter(phone_key__isnull=True).exists()
     for c in Customer.objects.all()[:20]:
         assert (c.name_key, c.phone_key) == (company_key(c.name), phone_key(c.phone))
+
+
+def test_demo_builds_the_call_lists_of_its_day():
+    from guanxi.followup.models import CallList, CallListLine
+
+    small(password="pw-demo-1")
+    day = dt.date.fromisoformat(AS_OF)
+    assert CallList.objects.filter(list_date=day).exists()
+    assert CallListLine.objects.filter(list_date=day).exists()

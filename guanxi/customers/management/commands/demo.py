@@ -3,9 +3,11 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from guanxi.customers import demo_data
 from guanxi.customers.matching import keys_backfill
+from guanxi.followup.calllist import calllists_build
 from guanxi.followup.recompute import followups_recompute
 from guanxi.scoring.demo import demo_maturity
 from guanxi.scoring.recompute import recompute_all
@@ -97,6 +99,9 @@ class Command(BaseCommand):
         )
         followups = followups_recompute(today=opts["as_of"])
         self.stdout.write(f"{followups:,} next follow-up dates set")
+        # Today's lists at once, as the morning job would have built them.
+        built = calllists_build(opts["as_of"] or timezone.localdate(), trigger="demo")
+        self.stdout.write(f"{built.lists:,} call lists, {built.lines:,} lines, {built.list_date}")
         counts = ", ".join(f"{n:,} {name}" for name, n in result.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {result.seconds:.1f}s"))
         if counts:
