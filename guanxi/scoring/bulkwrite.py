@@ -1,8 +1,8 @@
 """Linear-time bulk writes: COPY on PostgreSQL, executemany on SQLite.
 
-Scores are staged in a temporary table and merged with one
-INSERT … SELECT … ON CONFLICT DO UPDATE, so the write is one statement per
-table whatever the number of customers (no Django bulk_update).
+Scores are staged in a temporary table (`stage_begin` + `insert_rows`) and merged
+with one INSERT … SELECT … ON CONFLICT DO UPDATE (`stage_merge`), so the write is one
+statement per table whatever the number of customers (no Django bulk_update).
 """
 
 import datetime as dt
@@ -74,14 +74,6 @@ def stage_merge(table: str, key: str, columns: Sequence[str]) -> None:
             f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
         )
         cursor.execute(f"DROP TABLE {STAGE}")
-
-
-def upsert_rows(table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert or update `rows` by primary key `key` through a staged temp table."""
-    stage_begin(table, columns)
-    count = insert_rows(STAGE, columns, rows)
-    stage_merge(table, key, columns)
-    return count
 
 
 def upsert_one(table: str, key: str, columns: Sequence[str], row: Sequence[Any]) -> None:
