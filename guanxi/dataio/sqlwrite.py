@@ -8,7 +8,7 @@ must be database-ready (see `db_value`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 from django.db import connection, models
@@ -33,17 +33,26 @@ def db_value(value):
     return value
 
 
-def db_preparer(model: type[models.Model], name: str):
-    """A fast `db_value` for one field: the conversion chosen once, not per value."""
+def db_column(model: type[models.Model], name: str) -> Callable[[list], list]:
+    """`db_value` for one field over a whole column of a batch, chosen once per field.
+
+    A C-level `map` when the column has no None: per-value Python dispatch was a
+    visible share of writing a million rows.
+    """
     field = model._meta.get_field(name)
     internal = field.get_internal_type()
-    if internal == "DateField":
-        return lambda v: None if v is None else v.isoformat()
-    if internal == "DecimalField":
-        return lambda v: None if v is None else str(v)
+    if internal in ("DateField", "DecimalField"):
+        to_db = dt.date.isoformat if internal == "DateField" else str
+
+        def column(values: list) -> list:
+            if None in values:
+                return [None if v is None else to_db(v) for v in values]
+            return list(map(to_db, values))
+
+        return column
     if internal == "DateTimeField":
-        return db_value
-    return lambda v: v
+        return lambda values: list(map(db_value, values))
+    return lambda values: values
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:

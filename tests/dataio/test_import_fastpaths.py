@@ -1,0 +1,195 @@
+"""The import's fast paths give exactly what the row-by-row paths give.
+
+* `RowConverter.convert_batch` (column by column) against `convert` (cell by cell),
+  on batches mixing the common shapes with every kind of odd or invalid cell;
+* `SeenKeys` across the in-memory → spilled boundary;
+* a clean file (all on the fast path) stores the same rows as one forced row by row.
+"""
+
+import datetime as dt
+import gc
+import random
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from guanxi.customers.models import Order
+from guanxi.dataio import validate
+from guanxi.dataio.mapping import auto_map
+from guanxi.dataio.upsert import SeenKeys
+from guanxi.dataio.validate import RowConverter
+
+from .importing_helpers import run, write_csv
+
+USERS = {"rep_a": 7, "王小明": 8}
+
+# per column: cells of the common shape first, odd or invalid ones after
+POOL = {
+    "客户外部编号": ["X0000001", " X2 ", "", None, "客户Ｘ", "e\u0301", "x" * 65, 12, 3.0],
+    "订单号": ["SO1", "SO2", "  ", "\t", "SO 3", "", 5],
+    "下单日期": ["2025-03-05", "2025/3/5", "2025年3月5日", "45000", 45000, "昨天", "2025-02-30"],
+    "金额(万元)": ["1.5", "0.2", "12", "", "¥1,234", "12.5万", "-1", "-0.001", "NaN", "inf"],
+    "毛利率": ["12.5", "", "1000", "abc", "12%"],
+    "产品线": ["泵阀", "", "pump", "x" * 81, " 轴承 "],
+    "数量": ["3", "10", "", "²", "-2", "1.0", "1_000", 7, True, 2.5, "99999999999"],
+}
+CUSTOMER_POOL = {
+    "客户名称": ["杭州精工有限公司", "Acme Ltd", "", "  "],
+    "行业": ["制造业", "软件", "批发", "manufacturing", "不存在", ""],
+    "负责人": ["rep_a", "王小明", "", "nobody"],
+    "战略客户": ["是", "否", "yes", "maybe", ""],
+    "电话": ["0571-88886666", "", "abc"],
+    "邮箱": ["a@b.cn", "x@y.com", "nope"],
+    "满意度": ["5", "0", ""],
+    "年销售额(万元)": ["80", "1.25", "", "-3"],
+}
+
+
+def _rows(pool: dict, rng: random.Random, n: int, odd: float) -> list[list]:
+    rows = []
+    for _ in range(n):
+        row = []
+        for cells in pool.values():
+            common = [c for c in cells[:2] if c not in ("", None)] or cells[:1]
+            row.append(rng.choice(cells) if rng.random() < odd else rng.choice(common))
+        rows.append(row)
+    return rows
+
+
+def _same(batch, single):
+    # repr: Decimal("1.50") and Decimal("1.5") are ==, but must be stored alike
+    assert [(repr(sorted(v.items())), list(e)) for v, e in batch] == [
+        (repr(sorted(v.items())), list(e)) for v, e in single
+    ]
+
+
+@pytest.mark.parametrize(
+    "kind,pool", [("orders", POOL), ("customers", CUSTOMER_POOL), ("contacts", CUSTOMER_POOL)]
+)
+@pytest.mark.parametrize("odd", [0.0, 0.02, 0.3])
+def test_convert_batch_equals_cell_by_cell(kind, pool, odd):
+    with translation.override("en"):
+        columns = auto_map(list(pool), kind)
+        converter = RowConverter(kind, columns, USERS)
+        rng = random.Random(f"{kind}{odd}")
+        for _ in range(30):
+            rows = _rows(pool, rng, rng.randint(1, 40), odd)
+            _same(converter.convert_batch(rows), [converter.convert(r) for r in rows])
+
+
+def test_convert_batch_takes_the_fast_path_on_clean_columns(monkeypatch):
+    columns = auto_map(list(POOL), "orders")
+    converter = RowConverter("orders", columns, USERS)
+    rows = [
+        ["X1", f"SO{i}", "2025-03-05", "1.5", "", "" if i % 2 else "泵阀", "3"] for i in range(9)
+    ]
+    monkeypatch.setattr(converter, "convert", lambda cells: pytest.fail("row by row"))
+    out = converter.convert_batch(rows)
+    assert out[0][0] == {
+        "customer_external_id": "X1",
+        "number": "SO0",
+        "ordered_on": dt.date(2025, 3, 5),
+        "amount": Decimal("15000.00"),
+        "product_line": "泵阀",
+        "quantity": 3,
+    }
+    assert "product_line" not in out[1][0]  # an empty cell is no value
+    assert all(not errors for _v, errors in out)
+
+
+def test_convert_batch_ragged_rows_and_blank_text_go_row_by_row():
+    columns = auto_map(["订单号", "金额", "备注说明"], "orders")
+    converter = RowConverter("orders", columns, USERS)
+    rows = [["SO1", "1"], ["SO2", "2", "x"], ["  ", "3"]]
+    _same(converter.convert_batch(rows), [converter.convert(r) for r in rows])
+    assert converter.convert_batch(rows)[2][0] == {"amount": Decimal("3.00")}
+
+
+def test_seen_keys_in_memory_then_spilled():
+    seen = SeenKeys(memory_keys=3)
+    assert seen.first_rows([(2, "a"), (3, "b"), (4, "a")]) == {4: 2}
+    assert seen.db is None  # two keys: still in memory
+    assert seen.first_rows([(5, "b"), (6, "c")]) == {5: 3}
+    assert seen.db is None and len(seen.recent) == 3
+    assert seen.first_rows([(7, "d"), (8, "e")]) == {}
+    assert seen.db is not None and seen.recent == {}  # four keys > 3: spilled
+    # after the spill: keys of before and after it, within a batch and across batches
+    assert seen.first_rows([(9, "a"), (10, "e"), (11, "f"), (12, "f"), (13, "c")]) == {
+        9: 2,
+        10: 8,
+        12: 11,
+        13: 6,
+    }
+    assert seen.first_rows([(14, "f"), (15, "g")]) == {14: 11}
+    seen.close()
+
+
+def test_seen_keys_never_spilled_closes_cleanly():
+    seen = SeenKeys()
+    assert seen.first_rows([(2, "a")]) == {}
+    seen.close()
+    assert seen.db is None
+
+
+@pytest.mark.django_db
+def test_clean_file_fast_path_stores_what_row_by_row_stores(world, tmp_path, monkeypatch):
+    number = world.customer.number
+    header = ["客户编号", "订单号", "下单日期", "金额(万元)", "毛利率", "产品线", "数量"]
+    rows = [
+        [number, f"SO-{i}", f"2025-03-{1 + i % 28:02d}", f"{i}.25", "", ["泵阀", ""][i % 2], ""]
+        for i in range(40)
+    ]
+    path = write_csv(tmp_path / "o.csv", [header, *rows])
+
+    def stored():
+        return list(
+            Order.objects.filter(number__startswith="SO-")
+            .order_by("number")
+            .values_list(
+                "number", "ordered_on", "amount", "gross_margin", "product_line", "quantity"
+            )
+        )
+
+    fast = run(path, world.owner, kind="orders", key="number", dry_run=False, batch=7)
+    assert fast.counts["new"] == 40 and fast.written
+    assert gc.isenabled()  # the import pauses automatic GC only while it runs
+    first = stored()
+    Order.history.filter(number__startswith="SO-").delete()
+    Order.objects.filter(number__startswith="SO-").delete()
+    monkeypatch.setattr(
+        validate.RowConverter,
+        "convert_batch",
+        lambda self, rows: [self.convert(cells) for cells in rows],
+    )
+    slow = run(path, world.owner, kind="orders", key="number", dry_run=False, batch=7)
+    assert slow.counts == fast.counts and slow.preview == fast.preview
+    assert stored() == first
+    assert first[1] == ("SO-1", dt.date(2025, 3, 2), Decimal("12500.00"), None, "", 1)
+    assert len(first) == 40
+    again = run(path, world.owner, kind="orders", key="number", dry_run=False)
+    assert again.counts == {"new": 0, "updated": 0, "unchanged": 40, "error": 0}
+    assert Order.history.filter(number__startswith="SO-", history_type="+").count() == 40
+
+
+@pytest.mark.django_db
+def test_blank_lines_are_skipped_and_row_numbers_kept(world, tmp_path):
+    number = world.customer.number
+    path = write_csv(
+        tmp_path / "o.csv",
+        [
+            ["客户编号", "订单号", "下单日期", "金额"],
+            [number, "SO-A", "2025-03-05", "1"],
+            [],
+            ["", "", "", ""],
+            [number, "SO-B", "不是日期", "1"],
+            [number, "SO-A", "2025-03-05", "1"],
+        ],
+    )
+    with translation.override("en"):
+        result = run(path, world.owner, kind="orders", key="number", batch=2)
+    assert result.rows == 3 and result.counts["new"] == 1
+    assert [(row, message) for row, _col, message in result.errors] == [
+        (5, "“不是日期” is not a date (YYYY-MM-DD)."),
+        (6, "Same key as row 2 of this file."),
+    ]
