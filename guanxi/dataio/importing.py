@@ -306,6 +306,7 @@ def _loop(table, converter, handler, result, reporter, options) -> None:
         if result.counts["error"] and not options.valid_only and not ctx.dry_run:
             ctx.dry_run = True  # all-or-nothing: stop writing, keep checking, roll back
         reporter.report(result.rows)
+    handler.flush()
     reporter.report(result.rows, force=True)
 
 

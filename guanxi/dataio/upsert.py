@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 Rows = Sequence[tuple[int, dict[str, Any]]]
 OTHER_BOOK = "exists in another rep's book"
 # in-file keys kept in memory (≈110 bytes each) before they are spilled to disk
-SEEN_IN_MEMORY = 200_000
+SEEN_IN_MEMORY = 100_000
 
 
 class SeenKeys:
@@ -147,6 +147,9 @@ class Handler:
 
     def close(self) -> None:
         self.seen.close()
+
+    def flush(self) -> None:
+        """Write what is still queued (child kinds queue new rows); called after the last batch."""
 
     def error(self, row: int, column: str, message: str) -> None:
         if column:

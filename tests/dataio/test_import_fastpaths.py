@@ -193,3 +193,34 @@ def test_blank_lines_are_skipped_and_row_numbers_kept(world, tmp_path):
         (5, "“不是日期” is not a date (YYYY-MM-DD)."),
         (6, "Same key as row 2 of this file."),
     ]
+
+
+@pytest.mark.django_db
+def test_new_rows_queued_across_batches_are_all_written_with_history(world, tmp_path, monkeypatch):
+    from guanxi.dataio import upsert_children
+
+    monkeypatch.setattr(upsert_children, "FLUSH_ROWS", 3)
+    customers = [world.customer.number, world.other_customer.number]
+    header = ["客户编号", "订单号", "下单日期", "金额"]
+    rows = [[customers[i % 2], f"SQ-{i}", "2025-03-05", f"{i}"] for i in range(7)]
+    path = write_csv(tmp_path / "o.csv", [header, *rows])
+    result = run(path, world.director, kind="orders", key="number", dry_run=False, batch=2)
+    assert result.counts["new"] == 7 and result.written
+    written = list(Order.objects.filter(number__startswith="SQ-").order_by("id"))
+    assert [o.number for o in written] == [f"SQ-{i}" for i in range(7)]  # ids in file order
+    assert [o.customer.number for o in written] == [customers[i % 2] for i in range(7)]
+    history = Order.history.filter(number__startswith="SQ-", history_type="+")
+    assert sorted(h.id for h in history) == [o.id for o in written]
+    assert {h.history_user_id for h in history} == {world.director.pk}
+
+
+@pytest.mark.django_db
+def test_queued_rows_are_not_written_when_a_later_batch_fails(world, tmp_path):
+    header = ["客户编号", "订单号", "下单日期", "金额"]
+    rows = [[world.customer.number, f"SR-{i}", "2025-03-05", "1"] for i in range(5)]
+    rows.append([world.customer.number, "SR-X", "not a date", "1"])
+    path = write_csv(tmp_path / "o.csv", [header, *rows])
+    result = run(path, world.owner, kind="orders", key="number", dry_run=False, batch=2)
+    assert result.rolled_back and not result.written
+    assert not Order.objects.filter(number__startswith="SR-").exists()
+    assert not Order.history.filter(number__startswith="SR-").exists()
