@@ -403,9 +403,11 @@ class RowConverter:
         if t.type in MEMO_TYPES:
 
             def memo(cells: list) -> list:
+                if set(map(type, cells)) != {str}:
+                    return generic(cells)  # 1, 1.0 and True are one key of a dict
                 try:
                     known = {x: convert(x, unit) for x in set(cells)}
-                except (CellError, TypeError) as exc:  # TypeError: an unhashable cell
+                except CellError as exc:
                     raise _Slow from exc
                 return list(map(known.__getitem__, cells))
 
