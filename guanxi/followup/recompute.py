@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from guanxi.core.localdates import fixed_offset, local_date_sql
 from guanxi.customers.models import Customer, Interaction
 from guanxi.lib.workdays import WorkCalendar, add_months
 from guanxi.scoring.models import CustomerMaturity, CustomerScore
@@ -84,32 +85,6 @@ def _segments(tier: str, four: str, abc: str) -> frozenset[str]:
     )
 
 
-def _fixed_offset(start: dt.datetime | None, end: dt.datetime | None) -> int | None:
-    """The current zone's UTC offset in seconds when it is the same all through
-    [start, end] (probed daily: no zone changes its offset twice within a day), else
-    None. Lets SQLite shift stored UTC text natively instead of calling Django's
-    Python date-conversion function twice per customer."""
-    if start is None or end is None:
-        return 0
-    tz = timezone.get_current_timezone()
-    offsets = set()
-    day = start
-    while day <= end + dt.timedelta(days=1):
-        offsets.add(day.astimezone(tz).utcoffset())
-        if len(offsets) > 1:
-            return None
-        day += dt.timedelta(days=1)
-    return int(offsets.pop().total_seconds())
-
-
-def _local_date_sql(column: str, offset: int | None) -> tuple[str, tuple]:
-    if offset is not None:  # SQLite, constant offset over the data
-        return f"date({column}, '{offset:+d} seconds')", ()
-    tz = timezone.get_current_timezone_name()
-    sql, params = connection.ops.datetime_cast_date_sql(column, (), tz)
-    return sql, tuple(params)
-
-
 def _facts_sql() -> tuple[str, list[object]]:
     """Alive customers with creation day, last-contact day (local dates), maturity,
     segments and age band; the band's cut-off dates are the two first parameters."""
@@ -119,9 +94,10 @@ def _facts_sql() -> tuple[str, list[object]]:
         span_i = Interaction.objects.aggregate(a=Min("occurred_at"), b=Max("occurred_at"))
         lo = min((v for v in (span["a"], span_i["a"]) if v is not None), default=None)
         hi = max((v for v in (span["b"], span_i["b"]) if v is not None), default=None)
-        offset = _fixed_offset(lo, hi)
-    created, p1 = _local_date_sql("c.created_at", offset)
-    last, p2 = _local_date_sql("li.last_at", offset)
+        offset = fixed_offset(lo, hi, timezone.get_current_timezone())
+    tz = timezone.get_current_timezone_name()
+    created, p1 = local_date_sql("c.created_at", tz, offset)
+    last, p2 = local_date_sql("li.last_at", tz, offset)
     sql = f"""
 SELECT x.*, CASE WHEN x.created_on >= %s THEN 'new'
                  WHEN x.created_on <= %s THEN 'established' ELSE '' END AS band

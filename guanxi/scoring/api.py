@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from guanxi.core.api import NOT_FOUND
 
 from . import selectors
+from .explain import fill_reasons
 from .models import CustomerScore
 
 
@@ -85,6 +86,12 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ScoreFilter
     cursor_ordering = ("-customer_id",)
     lookup_value_regex = "[0-9]+"
+
+    def paginate_queryset(self, queryset: Any) -> list[CustomerScore] | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            fill_reasons(page)  # one facts query per page, not one per row
+        return page
 
     def get_queryset(self) -> QuerySet[CustomerScore]:
         return selectors.visible_scores(user=self.request.user).select_related(

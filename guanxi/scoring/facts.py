@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max, Min
 
+from guanxi.core.localdates import local_date_sql, sqlite_offset
 from guanxi.customers.models import Contact, Customer, Interaction, Need, Order
 
 from .facts_types import Facts
 from .models import CreditProfile, CustomerMaturity
 from .standard_types import Standard
-
-UTC = dt.UTC
 
 
 def local_tz() -> ZoneInfo:
@@ -36,98 +36,194 @@ def day_start(day: dt.date) -> dt.datetime:
 def _vendor_sql() -> dict[str, str]:
     if connection.vendor == "postgresql":
         return {
-            "days": "(%s::date - o.ordered_on)",
             "cents": "(o.amount * 100)::bigint",
             "bp": "(o.gross_margin * 100)::bigint",
-            "profit": "o.cents::numeric * o.bp",
-            "after_promise": "CASE WHEN o.ordered_on >= m.promise_made_on THEN 1 ELSE 0 END",
+            "profit": "o.cents * o.bp",
+            "sum": "CAST(SUM({}) AS bigint)",
+            "int": "bigint",
         }
     return {
-        "days": "CAST(julianday(%s) - julianday(o.ordered_on) AS INTEGER)",
         "cents": "CAST(ROUND(o.amount * 100) AS INTEGER)",
         "bp": "CAST(ROUND(o.gross_margin * 100) AS INTEGER)",
         "profit": "o.cents * o.bp",
-        "after_promise": "CASE WHEN o.ordered_on >= m.promise_made_on THEN 1 ELSE 0 END",
+        "sum": "SUM({})",
+        "int": "INTEGER",
     }
 
 
-def _sql(std: Standard, one_customer: bool) -> str:
+# Column names of the facts SELECT, in the order `_row_to_facts` reads them.
+COLUMNS = (
+    "customer_id", "created_on", "stage", "industry", "size_band", "source", "urgency",
+    "potential_class", "contract_status", "is_strategic", "satisfaction", "budget_known",
+    "first_on", "last_on", "n_all", "n_days", "sales", "recent", "previous", "quarters",
+    "margin_base", "profit_x", "last_int_on", "n_recent", "n_open", "n_matched",
+    "n_contacts", "dm", "kp", "payment_method", "plan", "maturity", "promised", "paid",
+)  # fmt: skip
+
+
+def _restrict(col: str, only: str) -> str:
+    """Extra WHERE condition: every customer, one (`= %s`) or a list (`IN (...)`)."""
+    if only == "all":
+        return ""
+    return f"AND {col} = %s" if only == "one" else f"AND {col} IN ({{ids}})"
+
+
+def _end_of(day: dt.date) -> Any:
+    """The instant local `day` ends, as the database takes it."""
+    return connection.ops.adapt_datetimefield_value(day_start(day + dt.timedelta(days=1)))
+
+
+def _date_sql(day: dt.date) -> str:
+    """A date literal (computed here from a date object: nothing user-typed)."""
+    if connection.vendor == "postgresql":
+        return f"DATE '{day.isoformat()}'"
+    return f"'{day.isoformat()}'"
+
+
+def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
+    """Per scored customer (live, created by the end of as_of) with orders on or
+    before as_of: the order facts, one GROUP BY.
+    With d = days from the order to as_of and W the window, every condition on d is
+    a date range computed here once (no date arithmetic per order):
+    window d < W; recent half 2d < W; quarter q of the window q*W <= 4d < (q+1)*W.
+    Parameters: the end of as_of (an instant), then the restriction's."""
     v = _vendor_sql()
-    w = int(std.sales_days)  # validated positive integer, safe to inline
-    only = "AND {col} = %s" if one_customer else ""
+    w = int(std.sales_days)  # validated positive integer
+
+    def since(days: int) -> str:  # orders with d <= days
+        return f"o.ordered_on >= {_date_sql(as_of - dt.timedelta(days=days))}"
+
+    def ceil_div(a: int, b: int) -> int:
+        return -(-a // b)
+
+    window, recent = since(w - 1), since((w - 1) // 2)
+    total = v["sum"]
+    quarters = " + ".join(
+        f"MAX(CASE WHEN {since(ceil_div((q + 1) * w, 4) - 1)} AND NOT "
+        f"{since(ceil_div(q * w, 4) - 1)} THEN 1 ELSE 0 END)"
+        if q
+        else f"MAX(CASE WHEN {since(ceil_div(w, 4) - 1)} THEN 1 ELSE 0 END)"
+        for q in range(4)
+    )
     return f"""
-WITH o AS (
-  SELECT o.customer_id, o.ordered_on, {v["days"]} AS d, {v["cents"]} AS cents,
-         {v["bp"]} AS bp, {v["after_promise"]} AS after_promise
-  FROM {Order._meta.db_table} o
-  LEFT JOIN {CustomerMaturity._meta.db_table} m ON m.customer_id = o.customer_id
-  WHERE o.ordered_on <= %s {only.format(col="o.customer_id")}
-),
-oa AS (
   SELECT o.customer_id,
     MIN(o.ordered_on) AS first_on, MAX(o.ordered_on) AS last_on, COUNT(*) AS n_all,
-    COUNT(DISTINCT CASE WHEN o.d < {w} THEN o.ordered_on END) AS n_days,
-    SUM(CASE WHEN o.d < {w} THEN o.cents ELSE 0 END) AS sales,
-    SUM(CASE WHEN o.d * 2 < {w} THEN o.cents ELSE 0 END) AS recent,
-    SUM(CASE WHEN o.d < {w} AND o.d * 2 >= {w} THEN o.cents ELSE 0 END) AS previous,
-    COUNT(DISTINCT CASE WHEN o.d < {w} THEN (o.d * 4) / {w} END) AS quarters,
-    SUM(CASE WHEN o.d < {w} AND o.bp IS NOT NULL THEN o.cents ELSE 0 END) AS margin_base,
-    SUM(CASE WHEN o.d < {w} AND o.bp IS NOT NULL THEN {v["profit"]} ELSE 0 END) AS profit_x,
-    MAX(o.after_promise) AS paid
-  FROM o GROUP BY o.customer_id
-),
+    COUNT(DISTINCT CASE WHEN {window} THEN o.ordered_on END) AS n_days,
+    {total.format(f"CASE WHEN {window} THEN o.cents ELSE 0 END")} AS sales,
+    {total.format(f"CASE WHEN {recent} THEN o.cents ELSE 0 END")} AS recent,
+    {total.format(f"CASE WHEN {window} AND NOT {recent} THEN o.cents ELSE 0 END")}
+      AS previous,
+    {quarters} AS quarters,
+    {total.format(f"CASE WHEN {window} AND o.bp IS NOT NULL THEN o.cents ELSE 0 END")}
+      AS margin_base,
+    {total.format(f"CASE WHEN {window} AND o.bp IS NOT NULL THEN {v['profit']} ELSE 0 END")}
+      AS profit_x
+  FROM (
+    SELECT o.customer_id, o.ordered_on, {v["cents"]} AS cents, {v["bp"]} AS bp
+    FROM {Order._meta.db_table} o
+    JOIN {Customer._meta.db_table} c ON c.id = o.customer_id
+    WHERE o.ordered_on <= {_date_sql(as_of)} AND c.deleted_at IS NULL
+      AND c.created_at < %s {_restrict("o.customer_id", only)}
+  ) o
+  GROUP BY o.customer_id"""  # noqa: S608 - table names, integers and dates only
+
+
+def order_facts_query(as_of: dt.date, std: Standard) -> tuple[str, list[Any]]:
+    """The order part of the facts for every customer (the full run stores it in a
+    table of its own and passes that table to `facts_query`)."""
+    return _order_facts_sql(as_of, std, "all"), [_end_of(as_of)]
+
+
+def facts_query(
+    as_of: dt.date,
+    std: Standard,
+    only: str = "all",
+    ids: Sequence[int] = (),
+    offset: int | None = None,
+    order_facts: str | None = None,
+) -> tuple[str, list[Any]]:
+    """The one facts statement and its parameters. `only` is "all", "one" (`ids` holds
+    the customer) or "ids"; `offset` is a fixed UTC offset for SQLite's local dates;
+    `order_facts` names a table already holding `order_facts_query`'s rows."""
+    v = _vendor_sql()
+    tz = settings.TIME_ZONE
+    created, created_p = local_date_sql("c.created_at", tz, offset)
+    last_int, last_int_p = local_date_sql("ia.last_at", tz, offset)
+    oa = "" if order_facts else f"oa AS ({_order_facts_sql(as_of, std, only)}\n),"
+    oa_join = f"{order_facts} oa" if order_facts else "oa"
+    sql = f"""
+WITH {oa}
 ia AS (
   SELECT i.customer_id, MAX(i.occurred_at) AS last_at,
     SUM(CASE WHEN i.occurred_at >= %s THEN 1 ELSE 0 END) AS n_recent
   FROM {Interaction._meta.db_table} i
-  WHERE i.occurred_at < %s {only.format(col="i.customer_id")}
+  WHERE i.occurred_at < %s {_restrict("i.customer_id", only)}
   GROUP BY i.customer_id
 ),
 na AS (
   SELECT n.customer_id,
     SUM(CASE WHEN n.status <> 'done' THEN 1 ELSE 0 END) AS n_open,
     SUM(CASE WHEN n.matched_solution <> '' THEN 1 ELSE 0 END) AS n_matched
-  FROM {Need._meta.db_table} n WHERE 1 = 1 {only.format(col="n.customer_id")}
+  FROM {Need._meta.db_table} n WHERE 1 = 1 {_restrict("n.customer_id", only)}
   GROUP BY n.customer_id
 ),
 ca AS (
   SELECT k.customer_id, COUNT(*) AS n_contacts,
     MAX(CASE WHEN k.decision_role = 'decision_maker' OR k.is_key_person THEN 1 ELSE 0 END) AS dm,
     MAX(CASE WHEN k.is_key_person THEN 1 ELSE 0 END) AS kp
-  FROM {Contact._meta.db_table} k WHERE 1 = 1 {only.format(col="k.customer_id")}
+  FROM {Contact._meta.db_table} k WHERE 1 = 1 {_restrict("k.customer_id", only)}
   GROUP BY k.customer_id
 )
-SELECT c.id, c.created_at, c.stage, c.industry, c.size_band, c.source, c.urgency,
-  c.potential_class, c.contract_status, c.is_strategic, c.satisfaction,
-  (c.budget_min IS NOT NULL OR c.budget_max IS NOT NULL) AS budget_known,
-  oa.first_on, oa.last_on, COALESCE(oa.n_all, 0), COALESCE(oa.n_days, 0),
-  COALESCE(oa.sales, 0), COALESCE(oa.recent, 0), COALESCE(oa.previous, 0),
-  COALESCE(oa.quarters, 0), COALESCE(oa.margin_base, 0), COALESCE(oa.profit_x, 0),
-  ia.last_at, COALESCE(ia.n_recent, 0),
-  COALESCE(na.n_open, 0), COALESCE(na.n_matched, 0),
-  COALESCE(ca.n_contacts, 0), COALESCE(ca.dm, 0), COALESCE(ca.kp, 0),
-  COALESCE(cp.payment_method, ''), cp.monthly_plan * 100,
-  m.value, m.promised_payment_on, COALESCE(oa.paid, 0)
+SELECT c.id AS customer_id,
+  {created} AS created_on,
+  c.stage, c.industry, c.size_band, c.source, c.urgency,
+  c.potential_class, c.contract_status,
+  CASE WHEN c.is_strategic THEN 1 ELSE 0 END AS is_strategic, c.satisfaction,
+  CASE WHEN c.budget_min IS NOT NULL OR c.budget_max IS NOT NULL THEN 1 ELSE 0 END
+    AS budget_known,
+  oa.first_on, oa.last_on, COALESCE(oa.n_all, 0) AS n_all, COALESCE(oa.n_days, 0) AS n_days,
+  COALESCE(oa.sales, 0) AS sales, COALESCE(oa.recent, 0) AS recent,
+  COALESCE(oa.previous, 0) AS previous, COALESCE(oa.quarters, 0) AS quarters,
+  COALESCE(oa.margin_base, 0) AS margin_base, COALESCE(oa.profit_x, 0) AS profit_x,
+  {last_int} AS last_int_on,
+  COALESCE(ia.n_recent, 0) AS n_recent,
+  COALESCE(na.n_open, 0) AS n_open, COALESCE(na.n_matched, 0) AS n_matched,
+  COALESCE(ca.n_contacts, 0) AS n_contacts, COALESCE(ca.dm, 0) AS dm, COALESCE(ca.kp, 0) AS kp,
+  COALESCE(cp.payment_method, '') AS payment_method,
+  CAST(ROUND(cp.monthly_plan * 100) AS {v["int"]}) AS plan,
+  m.value AS maturity, m.promised_payment_on AS promised,
+  CASE WHEN oa.last_on >= m.promise_made_on THEN 1 ELSE 0 END AS paid
 FROM {Customer._meta.db_table} c
-LEFT JOIN oa ON oa.customer_id = c.id
+LEFT JOIN {oa_join} ON oa.customer_id = c.id
 LEFT JOIN ia ON ia.customer_id = c.id
 LEFT JOIN na ON na.customer_id = c.id
 LEFT JOIN ca ON ca.customer_id = c.id
 LEFT JOIN {CreditProfile._meta.db_table} cp ON cp.customer_id = c.id
 LEFT JOIN {CustomerMaturity._meta.db_table} m ON m.customer_id = c.id
-WHERE c.deleted_at IS NULL AND c.created_at < %s {only.format(col="c.id")}
-ORDER BY c.id
+WHERE c.deleted_at IS NULL AND c.created_at < %s {_restrict("c.id", only)}
 """  # noqa: S608 - table names and validated integers only; values are parameters
-
-
-def _params(as_of: dt.date, std: Standard, customer_id: int | None) -> list[Any]:
     ops = connection.ops
-    end = day_start(as_of + dt.timedelta(days=1))
+    end = _end_of(as_of)
     recent = day_start(as_of - dt.timedelta(days=std.interaction_days - 1))
-    day = ops.adapt_datefield_value(as_of)
-    end_v, recent_v = ops.adapt_datetimefield_value(end), ops.adapt_datetimefield_value(recent)
-    one = [] if customer_id is None else [customer_id]
-    return [day, day, *one, recent_v, end_v, *one, *one, *one, end_v, *one]
+    recent_v = ops.adapt_datetimefield_value(recent)
+    one = [] if only == "all" else list(ids)
+    if only == "ids":
+        sql = sql.replace("{ids}", ", ".join(["%s"] * len(one)))
+    orders = [] if order_facts else [end, *one]
+    params = [*orders, recent_v, end, *one, *one, *one, *created_p, *last_int_p, end, *one]
+    return sql, params
+
+
+def sqlite_fixed_offset() -> int | None:
+    """A fixed UTC offset valid over every stored creation and interaction instant
+    (SQLite's fast path for local dates), or None."""
+    if connection.vendor != "sqlite":
+        return None
+    spans = [
+        tuple(Customer.objects.aggregate(a=Min("created_at"), b=Max("created_at")).values()),
+        tuple(Interaction.objects.aggregate(a=Min("occurred_at"), b=Max("occurred_at")).values()),
+    ]
+    return sqlite_offset(spans, settings.TIME_ZONE)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -136,24 +232,13 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _local_date(value: Any) -> dt.date | None:
-    """Local date of a stored instant (SQLite returns naive UTC text)."""
-    if value is None:
-        return None
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.fromisoformat(str(value))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(local_tz()).date()
-
-
 def _int_or_none(value: Any) -> int | None:
     if value is None:
         return None
     return int(Decimal(str(value)).to_integral_value())
 
 
-def _row_to_facts(row: Sequence[Any], as_of: dt.date) -> Facts:
+def row_to_facts(row: Sequence[Any], as_of: dt.date) -> Facts:
     (cid, created_at, stage, industry, size_band, source, urgency, potential_class,
      contract_status, is_strategic, satisfaction, budget_known, first_on, last_on, n_all,
      n_days, sales, recent, previous, quarters, margin_base, profit_x, last_at, n_recent,
@@ -162,7 +247,7 @@ def _row_to_facts(row: Sequence[Any], as_of: dt.date) -> Facts:
     return Facts(
         customer_id=cid,
         as_of=as_of,
-        created_on=_local_date(created_at),
+        created_on=_date(created_at),
         stage=stage,
         industry=industry,
         size_band=size_band,
@@ -183,7 +268,7 @@ def _row_to_facts(row: Sequence[Any], as_of: dt.date) -> Facts:
         active_quarters=int(quarters),
         margin_base=int(margin_base),
         profit_x=int(profit_x),
-        last_interaction_on=_local_date(last_at),
+        last_interaction_on=_date(last_at),
         interactions_recent=int(n_recent),
         needs_open=int(n_open),
         needs_matched=int(n_matched),
@@ -199,10 +284,23 @@ def _row_to_facts(row: Sequence[Any], as_of: dt.date) -> Facts:
 
 
 def load_facts(
-    *, as_of: dt.date, standard: Standard, customer_id: int | None = None
+    *,
+    as_of: dt.date,
+    standard: Standard,
+    customer_id: int | None = None,
+    customer_ids: Sequence[int] | None = None,
 ) -> list[Facts]:
-    """Facts of every live customer created on or before `as_of` (or of one)."""
-    sql = _sql(standard, one_customer=customer_id is not None)
+    """Facts of every live customer created on or before `as_of`, of one, or of a
+    list (`customer_ids`), ordered by customer id."""
+    if customer_id is not None:
+        only, ids = "one", [customer_id]
+    elif customer_ids is not None:
+        only, ids = "ids", list(customer_ids)
+        if not ids:
+            return []
+    else:
+        only, ids = "all", []
+    sql, params = facts_query(as_of, standard, only, ids)
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(as_of, standard, customer_id))
-        return [_row_to_facts(row, as_of) for row in cursor.fetchall()]
+        cursor.execute(sql + " ORDER BY c.id", params)
+        return [row_to_facts(row, as_of) for row in cursor.fetchall()]

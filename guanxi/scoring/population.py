@@ -60,24 +60,37 @@ def pareto_cutoff(values_desc: Sequence[int], total: int, pct: Fraction) -> int 
 def compute_cutoffs(facts: Iterable[Facts], std: Standard) -> Cutoffs:
     """Cut-offs over the buying customers (at least one order on or before as_of)."""
     buyers = [f for f in facts if f.has_orders]
+    return cutoffs_from_columns(
+        std,
+        recency=[f.recency_days or 0 for f in buyers],
+        frequency=[f.order_days for f in buyers],
+        sales=[f.sales for f in buyers],
+        pyramid=[pyramid_value(f, std) for f in buyers],
+    )
+
+
+def cutoffs_from_columns(
+    std: Standard,
+    *,
+    recency: list[int],
+    frequency: list[int],
+    sales: list[int],
+    pyramid: list[int],
+) -> Cutoffs:
+    """The same cut-offs from the buyers' columns (the set-based run reads only these)."""
     methods, fixed = std.rfm_methods, std.rfm_fixed
 
     def rfm_cut(metric: str, values: list[int]) -> tuple[int, ...]:
         return quantile_cutoffs(values) if methods[metric] == "quintile" else fixed[metric]
 
-    recency = rfm_cut("recency", [f.recency_days or 0 for f in buyers])
-    frequency = rfm_cut("frequency", [f.order_days for f in buyers])
-    monetary = rfm_cut("monetary", [f.sales for f in buyers])
-    ranked = sorted((pyramid_value(f, std) for f in buyers), reverse=True)
-    pyramid = tuple(top_share_cutoff(ranked, share) for _code, share in std.pyramid_top_pct)
-    sales_desc = sorted((f.sales for f in buyers), reverse=True)
+    ranked = sorted(pyramid, reverse=True)
+    sales_desc = sorted(sales, reverse=True)
     total = sum(sales_desc)
-    abc = tuple(pareto_cutoff(sales_desc, total, share) for share in std.abc_pct)
     return Cutoffs(
-        recency=recency,
-        frequency=frequency,
-        monetary=monetary,
-        pyramid=pyramid,
-        abc=abc,
-        population=len(buyers),
+        recency=rfm_cut("recency", recency),
+        frequency=rfm_cut("frequency", frequency),
+        monetary=rfm_cut("monetary", sales),
+        pyramid=tuple(top_share_cutoff(ranked, share) for _code, share in std.pyramid_top_pct),
+        abc=tuple(pareto_cutoff(sales_desc, total, share) for share in std.abc_pct),
+        population=len(sales),
     )

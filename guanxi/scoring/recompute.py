@@ -1,15 +1,12 @@
 """Recompute scores: set-based for everyone, or incrementally for one customer.
 
 Full run (`recompute_all`), in ONE transaction, so a crash leaves every customer
-fully old or fully new:
-  1. one SQL pass builds the facts of every customer (facts.py),
-  2. population cut-offs are computed once (population.py),
-  3. the pure rules score each customer (rules.py),
-  4. changes against the stored scores go to the history, maturity moves that
-     the data decides are applied, and the scores are merged in bulk
-     (COPY / executemany into a staged table + INSERT … ON CONFLICT).
+fully old or fully new: set-based inside the database (fullrun.py: facts table,
+cut-offs, every score by SQL restating the pure rules, history of the customers that
+moved, one merge). Its stored scores carry no reasons; they are derived on read
+(explain.py). A dry run (`write=False`) scores everyone with the pure rules in memory.
 `recompute_customer` runs the same facts SQL restricted to one customer with the
-cut-offs of the last full run.
+cut-offs of the last full run and the pure rules, and stores the reasons.
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ import datetime as dt
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -26,7 +23,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import bulkwrite, rules
+from . import bulkwrite, fullrun, rules
 from .facts import load_facts
 from .facts_types import Facts
 from .models import CustomerMaturity, CustomerScore, ScoreChange, ScoringRun
@@ -76,31 +73,6 @@ def _matrix_counts(scores: Iterable[Scores]) -> dict[str, int]:
     return dict(Counter(s.matrix or "-" for s in scores))
 
 
-CHUNK = 5000
-
-
-def _scored_rows(
-    facts: Sequence[Facts],
-    std: Any,
-    cut: Cutoffs,
-    old: dict[int, tuple[Any, ...]],
-    now: dt.datetime,
-    moves: list[Move],
-    matrix: Counter[str],
-    report: Progress,
-) -> Iterator[tuple[Any, ...]]:
-    """Score row after score row for the staging COPY; collects the moves for the
-    history and the matrix counts on the way. Issues no query (a COPY is open)."""
-    total = len(facts)
-    for start in range(0, total, CHUNK):
-        chunk = [rules.score(f, std, cut) for f in facts[start : start + CHUNK]]
-        moves.extend(diff_moves(old, chunk))
-        for s in chunk:
-            matrix[s.matrix or "-"] += 1
-            yield score_row(s, now)
-        report("scores", min(start + CHUNK, total), total)
-
-
 def _cents(value: int) -> Decimal:
     return Decimal(value).scaleb(-2)
 
@@ -117,6 +89,22 @@ def score_row(s: Scores, computed_at: dt.datetime) -> tuple[Any, ...]:
         s.next_evaluation_on, s.lead_score, s.lead_grade, s.lead_qualified, s.lifecycle,
         s.credit_rating, _cents(s.credit_limit), s.payment_term_days, s.pyramid, s.abc, reasons,
     )  # fmt: skip
+
+
+def _old_scores_of(ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """Stored (standard_version, *DIMENSIONS) of the customers `ids`."""
+    cols = ", ".join(("customer_id", "standard_version", *DIMENSIONS))
+    out: dict[int, tuple[Any, ...]] = {}
+    for i in range(0, len(ids), 1000):
+        chunk = list(ids[i : i + 1000])
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {cols} FROM {SCORE_TABLE} WHERE customer_id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            out.update((row[0], row[1:]) for row in cursor.fetchall())
+    return out
 
 
 def _old_scores(customer_id: int | None) -> dict[int, tuple[Any, ...]]:
@@ -270,35 +258,34 @@ def recompute_all(
         run = ScoringRun.objects.create(as_of=as_of, standard_version=std.version, trigger=trigger)
     try:
         with transaction.atomic():
-            if write:
-                bulkwrite.lock_all([SCORE_TABLE, MATURITY_TABLE])
-            facts = load_facts(as_of=as_of, standard=std)
-            report("facts", len(facts), len(facts))
-            cut = compute_cutoffs(facts, std)
-            if not write:
+            if not write:  # a dry run keeps every Scores object, with its reasons
+                facts = load_facts(as_of=as_of, standard=std)
+                report("facts", len(facts), len(facts))
+                cut = compute_cutoffs(facts, std)
                 scores = [rules.score(f, std, cut) for f in facts]
                 report("scores", len(scores), len(scores))
                 return RunSummary(
                     None, as_of, std.version, len(scores), 0, 0.0, scores, _matrix_counts(scores)
                 )
+            bulkwrite.lock_all([SCORE_TABLE, MATURITY_TABLE])
+            fullrun.build_order_facts(as_of, std)
+            cut = fullrun.cutoffs(std, as_of)
+            total = fullrun.build_facts(as_of, std)
+            report("facts", total, total)
             now = timezone.now()
-            old = _old_scores(None)
-            moves: list[Move] = []
-            matrix: Counter[str] = Counter()
-            # Scores are staged chunk by chunk and dropped: memory holds the facts and
-            # the stored dimensions, never a million scores with their reasons.
-            bulkwrite.stage_begin(SCORE_TABLE, SCORE_COLUMNS)
-            written = bulkwrite.insert_rows(
-                bulkwrite.STAGE,
-                SCORE_COLUMNS,
-                _scored_rows(facts, std, cut, old, now, moves, matrix, report),
-            )
-            del old
+            written = fullrun.stage_scores(std, cut, as_of, now)
+            report("scores", written, total)
+            moved = fullrun.changed_customers()
+            old = _old_scores_of(moved)
+            moves = diff_moves(old, fullrun.rescore(moved, std, cut, as_of))
             changes = change_rows(moves, now)  # reads the old reasons: before the merge
-            changes_count = len(changes) + apply_maturity(facts, now, std.version)
+            changes_count = len(changes) + fullrun.new_maturity(now, as_of, std.version)
+            changes_count += apply_maturity(fullrun.broken_promises(as_of), now, std.version)
             bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, changes)
-            bulkwrite.stage_merge(SCORE_TABLE, "customer_id", SCORE_COLUMNS)
-            report("write", written, len(facts))
+            fullrun.merge(SCORE_COLUMNS)
+            matrix = fullrun.matrix_counts()
+            fullrun.drop_tables()
+            report("write", written, total)
             ScoringRun.objects.filter(pk=run.pk).update(
                 status="done",
                 finished_at=timezone.now(),
@@ -313,7 +300,7 @@ def recompute_all(
             )
         raise
     seconds = time.monotonic() - started
-    return RunSummary(run.pk, as_of, std.version, written, changes_count, seconds, [], dict(matrix))
+    return RunSummary(run.pk, as_of, std.version, written, changes_count, seconds, [], matrix)
 
 
 def recompute_customer(customer_id: int, *, as_of: dt.date | None = None) -> Scores | None:

@@ -73,8 +73,11 @@ def score_get(*, user: User, customer_id: int) -> CustomerScore | None:
 
 
 def score_explanations(*, score: CustomerScore) -> dict[str, list[str]]:
-    """Per dimension, the reasons behind the current value, translated."""
-    return {dim: render_reasons(items) for dim, items in (score.reasons or {}).items()}
+    """Per dimension, the reasons behind the current value, translated (derived on
+    read when the full run stored none: explain.py)."""
+    from .explain import reasons_of
+
+    return {dim: render_reasons(items) for dim, items in reasons_of(score).items()}
 
 
 def score_history(*, user: User, customer_id: int, limit: int = 100) -> list[dict[str, Any]]:

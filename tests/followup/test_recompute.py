@@ -16,7 +16,8 @@ from guanxi.customers.models import Customer
 from guanxi.followup import selectors
 from guanxi.followup.cadence import CustomerFacts, age_band, next_follow_up
 from guanxi.followup.models import CadenceRule, FollowUp, WorkCalendarDay
-from guanxi.followup.recompute import _fixed_offset, band_cutoffs, followups_recompute
+from guanxi.core.localdates import fixed_offset
+from guanxi.followup.recompute import band_cutoffs, followups_recompute
 from guanxi.lib.workdays import add_months
 from guanxi.scoring.models import CustomerMaturity, CustomerScore
 from tests.factories import CustomerFactory, InteractionFactory, UserFactory
@@ -256,7 +257,11 @@ def test_local_dates_in_a_zone_with_daylight_saving(rep):
     utc = dt.UTC
     with timezone.override("Europe/Berlin"):
         assert (
-            _fixed_offset(dt.datetime(2026, 1, 1, tzinfo=utc), dt.datetime(2026, 7, 1, tzinfo=utc))
+            fixed_offset(
+                dt.datetime(2026, 1, 1, tzinfo=utc),
+                dt.datetime(2026, 7, 1, tzinfo=utc),
+                timezone.get_current_timezone(),
+            )
             is None
         )
         instants = [
@@ -280,8 +285,10 @@ def test_local_dates_in_a_zone_with_daylight_saving(rep):
     shanghai = ZoneInfo("Asia/Shanghai")
     with timezone.override(shanghai):
         assert (
-            _fixed_offset(
-                dt.datetime(2024, 1, 1, tzinfo=utc), dt.datetime(2026, 12, 31, tzinfo=utc)
+            fixed_offset(
+                dt.datetime(2024, 1, 1, tzinfo=utc),
+                dt.datetime(2026, 12, 31, tzinfo=utc),
+                shanghai,
             )
             == 8 * 3600
         )

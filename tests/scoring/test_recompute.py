@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 from guanxi.customers.models import Customer
-from guanxi.scoring import bulkwrite
+from guanxi.scoring import fullrun
 from guanxi.scoring.models import CustomerScore, ScoreChange, ScoringRun
 from guanxi.scoring.recompute import recompute_all, recompute_customer
 from guanxi.scoring.selectors import score_history
@@ -34,6 +34,7 @@ def test_first_run_scores_everyone_without_history_and_second_run_changes_nothin
 
 def test_new_data_moves_a_tier_and_the_history_says_why(world):
     recompute_all()
+    recompute_customer(world.customer.pk)  # stores its reasons: the history has a "before"
     score = CustomerScore.objects.get(customer=world.customer)
     assert (score.value_tier, score.sales) == ("low", Decimal("12000.00"))
     OrderFactory(customer=world.customer, amount=Decimal("150000"))
@@ -50,20 +51,37 @@ def test_new_data_moves_a_tier_and_the_history_says_why(world):
     assert str(entry["to"]) == "Core"
 
 
+def test_a_full_run_explains_the_moves_it_records_and_stores_no_reasons(world):
+    recompute_all()
+    OrderFactory(customer=world.customer, amount=Decimal("150000"))
+    summary = recompute_all()
+    assert summary.changes >= 1
+    change = ScoreChange.objects.get(customer=world.customer, dimension="value_tier")
+    assert (change.from_value, change.to_value, change.cause) == ("low", "core", "data")
+    with translation.override("en"):
+        (entry,) = [
+            h
+            for h in score_history(user=world.owner, customer_id=world.customer.pk)
+            if h["dimension"] == "value_tier"
+        ]
+    assert entry["after"][0] == "12-month sales 162,000 ≥ 100,000"
+    assert entry["before"] == []  # the full run stored no reasons for the old value
+    score = CustomerScore.objects.get(customer=world.customer)
+    assert score.reasons == {}  # derived on read instead (test_equivalence checks them)
+
+
 def test_a_crash_half_way_leaves_every_customer_fully_old(world, monkeypatch):
     recompute_all()
     before = list(CustomerScore.objects.order_by("pk").values())
     OrderFactory(customer=world.customer, amount=Decimal("500000"))
     OrderFactory(customer=world.other_customer, amount=Decimal("500000"))
-    real_insert = bulkwrite.insert_rows
+    real_merge = fullrun.merge
 
-    def crash_after_staging(table, columns, rows):
-        count = real_insert(table, columns, rows)
-        if table == bulkwrite.STAGE:
-            raise RuntimeError("power cut")
-        return count
+    def crash_after_merging(columns):
+        real_merge(columns)  # every new score is written ...
+        raise RuntimeError("power cut")  # ... and the commit never comes
 
-    monkeypatch.setattr(bulkwrite, "insert_rows", crash_after_staging)
+    monkeypatch.setattr(fullrun, "merge", crash_after_merging)
     with pytest.raises(RuntimeError):
         recompute_all()
     assert list(CustomerScore.objects.order_by("pk").values()) == before

@@ -1,0 +1,264 @@
+"""The set-based full run: every score of every customer computed inside the database.
+
+  1. the facts statement (facts.py) fills a temporary table, one row per customer;
+  2. the population cut-offs are computed from the buyers' four columns (population.py);
+  3. one INSERT … SELECT stages every score column (sqlscore.py restates rules.py);
+  4. the customers whose tier, grade, class or rating moved are found by a join; only
+     they are scored again by the pure rules, for the history with its explanation;
+  5. the staged scores are merged into the score table in one statement.
+No customer's facts or scores cross into Python except those that changed, so the
+cost is a few passes of SQL however many customers there are. Explanations of the
+stored scores are derived on read (explain.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection
+
+from . import rules
+from .facts import (
+    COLUMNS,
+    facts_query,
+    order_facts_query,
+    row_to_facts,
+    sqlite_fixed_offset,
+)
+from .facts_types import Facts
+from .models import CustomerMaturity, CustomerScore, ScoreChange
+from .population import cutoffs_from_columns
+from .results import DIMENSIONS, Cutoffs
+from .sqlscore import lit, score_select
+from .standard_types import Standard
+
+ORDERS = "scoring_run_orders"
+FACTS = "scoring_run_facts"
+STAGE = "scoring_run_scores"
+SCORE_TABLE = CustomerScore._meta.db_table
+MATURITY_TABLE = CustomerMaturity._meta.db_table
+CHANGE_TABLE = ScoreChange._meta.db_table
+CHUNK = 2000
+
+Progress = Callable[[str, int, int], None]
+
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _days_since(column: str) -> str:
+    if _pg():
+        return f"(%s::date - f.{column})"
+    return f"CAST(julianday(%s) - julianday(f.{column}) AS INTEGER)"
+
+
+def _temp(name: str, select: str) -> str:
+    """CREATE TEMP TABLE … AS; on PostgreSQL dropped with the transaction."""
+    drop = "ON COMMIT DROP " if _pg() else ""
+    return f"CREATE TEMP TABLE {name} {drop}AS {select}"
+
+
+def drop_tables() -> None:
+    with connection.cursor() as cursor:
+        for table in (ORDERS, FACTS, STAGE):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def build_order_facts(as_of: dt.date, std: Standard) -> None:
+    """The order facts of every customer with orders: the one pass over the orders."""
+    sql, params = order_facts_query(as_of, std)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {ORDERS}")
+        cursor.execute(_temp(ORDERS, sql), params)
+
+
+def build_facts(as_of: dt.date, std: Standard) -> int:
+    """Fill the facts table (facts.COLUMNS + day offsets rec/ten/dsi/age) from the
+    order facts (`build_order_facts` first) and the other child tables; returns rows."""
+    sql, params = facts_query(as_of, std, "all", offset=sqlite_fixed_offset(), order_facts=ORDERS)
+    day = connection.ops.adapt_datefield_value(as_of)
+    offsets = ", ".join(
+        f"{_days_since(col)} AS {name}"
+        for col, name in (
+            ("last_on", "rec"),
+            ("first_on", "ten"),
+            ("last_int_on", "dsi"),
+            ("created_on", "age"),
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {FACTS}")
+        cursor.execute(
+            _temp(FACTS, f"SELECT f.*, {offsets} FROM ({sql}) f"),  # noqa: S608
+            [day, day, day, day, *params],  # the offsets come first in the text
+        )
+        cursor.execute(f"SELECT COUNT(*) FROM {FACTS}")  # noqa: S608
+        return int(cursor.fetchone()[0])
+
+
+def buyers_query(as_of: dt.date) -> tuple[str, list[Any]]:
+    """The scored customers with orders (`build_order_facts` first): customer_id,
+    last_on, rec, n_days, sales, profit_x — what the cut-offs and R/F/M read."""
+    day = connection.ops.adapt_datefield_value(as_of)
+    sql = (
+        f"SELECT f.customer_id, f.last_on, {_days_since('last_on')} AS rec, f.n_days, "  # noqa: S608
+        f"f.sales, f.profit_x FROM {ORDERS} f"
+    )
+    return sql, [day]
+
+
+def _sorted_column(sql: str, params: list[Any], column: str) -> list[int]:
+    """One column of the buyers in ascending order. Few distinct values (days) come
+    back as (value, count) pairs; the database sorts, Python only expands."""
+    with connection.cursor() as cursor:
+        if column in ("rec", "n_days"):
+            cursor.execute(
+                f"SELECT {column}, COUNT(*) FROM ({sql}) b GROUP BY {column} "  # noqa: S608
+                f"ORDER BY {column}",
+                params,
+            )
+            return [int(v) for v, n in cursor.fetchall() for _ in range(n)]
+        cursor.execute(f"SELECT {column} FROM ({sql}) b ORDER BY {column}", params)  # noqa: S608
+        return [int(v) for (v,) in cursor.fetchall()]
+
+
+def cutoffs(std: Standard, as_of: dt.date) -> Cutoffs:
+    """Population cut-offs from the buyers' columns (needs `build_order_facts`)."""
+    sql, params = buyers_query(as_of)
+    sales = _sorted_column(sql, params, "sales")
+    pyramid = sales if std.pyramid_metric != "profit" else _sorted_column(sql, params, "profit_x")
+    return cutoffs_from_columns(
+        std,
+        recency=_sorted_column(sql, params, "rec"),
+        frequency=_sorted_column(sql, params, "n_days"),
+        sales=sales,
+        pyramid=pyramid,
+    )
+
+
+def stage_scores(std: Standard, cut: Cutoffs, as_of: dt.date, now: dt.datetime) -> int:
+    """Every score column of every customer into the stage table; returns rows."""
+    stamp = now.isoformat() if _pg() else str(connection.ops.adapt_datetimefield_value(now))
+    select, _cols = score_select(std, cut, as_of, stamp, FACTS, _pg())
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(_temp(STAGE, select))
+        cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")  # noqa: S608
+        return int(cursor.fetchone()[0])
+
+
+def changed_customers() -> list[int]:
+    """Customers already scored whose tier, grade, class or rating differs."""
+    differs = " OR ".join(f"COALESCE(c.{d}, '') <> s.{d}" for d in DIMENSIONS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.customer_id FROM {STAGE} s "  # noqa: S608
+            f"JOIN {SCORE_TABLE} c ON c.customer_id = s.customer_id WHERE {differs} "
+            "ORDER BY s.customer_id"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def facts_of(ids: Sequence[int], as_of: dt.date) -> list[Facts]:
+    """Facts rows of `ids` from the facts table, as the pure rules take them."""
+    out: list[Facts] = []
+    cols = ", ".join(COLUMNS)
+    for i in range(0, len(ids), CHUNK):
+        chunk = list(ids[i : i + CHUNK])
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {cols} FROM {FACTS} WHERE customer_id IN ({marks}) "  # noqa: S608
+                "ORDER BY customer_id",
+                chunk,
+            )
+            out.extend(row_to_facts(row, as_of) for row in cursor.fetchall())
+    return out
+
+
+def facts_where(condition: str, params: Sequence[Any], as_of: dt.date) -> list[Facts]:
+    cols = ", ".join(COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {cols} FROM {FACTS} WHERE {condition} ORDER BY customer_id",  # noqa: S608
+            list(params),
+        )
+        return [row_to_facts(row, as_of) for row in cursor.fetchall()]
+
+
+def rescore(ids: Sequence[int], std: Standard, cut: Cutoffs, as_of: dt.date) -> list[rules.Scores]:
+    """The pure rules on the facts of `ids` (for the history's explanations)."""
+    return [rules.score(f, std, cut) for f in facts_of(ids, as_of)]
+
+
+def new_maturity(now: dt.datetime, as_of: dt.date, version: int) -> int:
+    """Unclassified customers start at class 0 (rules.maturity_auto), set-based,
+    with one history row each. Returns rows written."""
+    stamp = now if _pg() else connection.ops.adapt_datetimefield_value(now)
+    reason = json.dumps({"after": [["mt_new", {}]]})
+    reason_sql = "CAST(%s AS jsonb)" if _pg() else "%s"
+    day = connection.ops.adapt_datefield_value(as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {CHANGE_TABLE} (customer_id, dimension, from_value, to_value, "  # noqa: S608
+            "changed_at, as_of, cause, standard_version, changed_by_id, reason) "
+            f"SELECT customer_id, 'maturity', '', '0', %s, %s, 'auto', %s, NULL, {reason_sql} "
+            f"FROM {FACTS} WHERE maturity IS NULL",
+            [stamp, day, version, reason],
+        )
+        cursor.execute(
+            f"INSERT INTO {MATURITY_TABLE} (customer_id, value, since, set_by_id, reason, "  # noqa: S608
+            "promise_made_on, promised_payment_on) "
+            f"SELECT customer_id, '0', %s, NULL, '', NULL, NULL FROM {FACTS} "
+            "WHERE maturity IS NULL",
+            [stamp],
+        )
+        return cursor.rowcount
+
+
+def broken_promises(as_of: dt.date) -> list[Facts]:
+    """Facts of customers whose promised payment date passed unpaid (rules.maturity_auto)."""
+    day = connection.ops.adapt_datefield_value(as_of)
+    return facts_where(
+        f"maturity IS NOT NULL AND maturity <> {lit('6')} AND promised IS NOT NULL "
+        "AND promised < %s AND paid = 0",
+        [day],
+        as_of,
+    )
+
+
+def merge(columns: Sequence[str]) -> int:
+    """The staged scores into the score table: rows whose content changed are updated
+    (one UPDATE … FROM, a hash join), new customers inserted; a row equal in all but
+    `computed_at` is left alone, so a rerun on the same data writes nothing.
+    Returns the rows written."""
+    pg = _pg()
+    same = "IS NOT DISTINCT FROM" if pg else "IS"
+    # SQLite's UPDATE … FROM takes no alias for its target: name the table itself
+    old = "s" if pg else SCORE_TABLE
+    target = f"{SCORE_TABLE} AS s" if pg else SCORE_TABLE
+    payload = [c for c in columns if c != "customer_id"]
+    differs = " OR ".join(f"NOT ({old}.{c} {same} st.{c})" for c in payload if c != "computed_at")
+    sets = ", ".join(f"{c} = st.{c}" for c in payload)
+    cols = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {target} SET {sets} FROM {STAGE} st "  # noqa: S608
+            f"WHERE {old}.customer_id = st.customer_id AND ({differs})"
+        )
+        updated = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {SCORE_TABLE} ({cols}) SELECT {cols} FROM {STAGE} st "  # noqa: S608
+            f"WHERE NOT EXISTS (SELECT 1 FROM {SCORE_TABLE} x WHERE x.customer_id = st.customer_id)"
+        )
+        return updated + cursor.rowcount
+
+
+def matrix_counts() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT matrix, COUNT(*) FROM {STAGE} GROUP BY matrix")  # noqa: S608
+        return {(m or "-"): int(n) for m, n in cursor.fetchall()}
