@@ -42,12 +42,21 @@ SCORE_TABLE = CustomerScore._meta.db_table
 MATURITY_TABLE = CustomerMaturity._meta.db_table
 CHANGE_TABLE = ScoreChange._meta.db_table
 CHUNK = 2000
+WORK_MEM = "256MB"
 
 Progress = Callable[[str, int, int], None]
 
 
 def _pg() -> bool:
     return connection.vendor == "postgresql"
+
+
+def _no_jit(cursor: Any) -> None:
+    """PostgreSQL's JIT compiles the scores' large CASE trees for longer than it saves
+    (measured at 1M customers: 13 s of compiling for a 5 s statement). It does pay off
+    on the facts aggregates (0.3 s of compiling), which run before this is set."""
+    if _pg():
+        cursor.execute("SET LOCAL jit = off")
 
 
 def _days_since(column: str) -> str:
@@ -72,6 +81,8 @@ def build_order_facts(as_of: dt.date, std: Standard) -> None:
     """The order facts of every customer with orders: the one pass over the orders."""
     sql, params = order_facts_query(as_of, std)
     with connection.cursor() as cursor:
+        if _pg():  # one batch job: hash joins and sorts in memory, not 256 temp batches
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(f"DROP TABLE IF EXISTS {ORDERS}")
         cursor.execute(_temp(ORDERS, sql), params)
 
@@ -145,6 +156,7 @@ def stage_scores(std: Standard, cut: Cutoffs, as_of: dt.date, now: dt.datetime) 
     stamp = now.isoformat() if _pg() else str(connection.ops.adapt_datetimefield_value(now))
     select, _cols = score_select(std, cut, as_of, stamp, FACTS, _pg())
     with connection.cursor() as cursor:
+        _no_jit(cursor)
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(_temp(STAGE, select))
         cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")  # noqa: S608

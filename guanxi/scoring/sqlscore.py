@@ -174,12 +174,20 @@ def _value_tier(b: Builder, std: Standard) -> str:
     return f"(CASE {' '.join(parts)} ELSE {b.text(std.value_bands[-1][0])} END)"
 
 
-def _potential_score(b: Builder, std: Standard) -> str:
-    terms = []
-    for dim, weight in std.potential_weights.items():
-        pts = b.points([r for r in std.potential_rules if r.dimension == dim])
-        clamped = f"(CASE WHEN ({pts}) < 0 THEN 0 WHEN ({pts}) > 100 THEN 100 ELSE ({pts}) END)"
-        terms.append(f"{int(weight)} * {clamped}")
+def _potential_points(b: Builder, std: Standard) -> dict[str, str]:
+    """Level-1 columns: raw points per potential dimension (pp_0, pp_1, ...)."""
+    return {
+        f"pp_{i}": b.points([r for r in std.potential_rules if r.dimension == dim])
+        for i, dim in enumerate(std.potential_weights)
+    }
+
+
+def _potential_score(std: Standard) -> str:
+    """Level-2 column `pot`: each dimension clamped to 0..100, weighted, rounded."""
+    terms = [
+        f"{int(weight)} * (CASE WHEN pp_{i} < 0 THEN 0 WHEN pp_{i} > 100 THEN 100 ELSE pp_{i} END)"
+        for i, weight in enumerate(std.potential_weights.values())
+    ]
     total = " + ".join(terms) if terms else "0"
     return f"(({total} + 50) / 100)"  # never negative: plain division floors
 
@@ -419,17 +427,16 @@ def score_select(
     b = Builder(postgres)
     r, f, m = rfm_sql(cut)
     fc, fc_exact = _four_class(b, std)
-    lead_raw = b.points(std.lead_rules)
     # Level 1: per-rule results straight from the facts.
     level1 = {
         "vt": _value_tier(b, std),
-        "pot": _potential_score(b, std),
         "r": r,
         "f": f,
         "m": m,
         "fc": fc,
         "fc_exact": fc_exact,
-        "lead": f"(CASE WHEN ({lead_raw}) < 0 THEN 0 ELSE ({lead_raw}) END)",
+        "lead_raw": b.points(std.lead_rules),
+        **_potential_points(b, std),
         "lc": _lifecycle(b, std),
         "py": _pyramid(b, std, cut),
         "abc": _abc(b, cut),
@@ -481,8 +488,17 @@ def score_select(
     ]
     inner = ", ".join(f"{expr} AS {name}" for name, expr in level1.items())
     outer = ", ".join(f"{expr} AS {name}" for name, expr in final)
+    level2 = {
+        "pot": _potential_score(std),
+        "lead": "(CASE WHEN lead_raw < 0 THEN 0 ELSE lead_raw END)",
+        "hs": _health_score(std),
+    }
+    middle = ", ".join(f"{expr} AS {name}" for name, expr in level2.items())
+    # Each level is fenced (OFFSET 0) so the planner does not inline a level's
+    # expressions into the next one, which would evaluate them several times per row.
+    fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
     sql = (
-        f"SELECT {outer} FROM (SELECT y.*, {_health_score(std)} AS hs "  # noqa: S608
-        f"FROM (SELECT x.*, {inner} FROM {facts} x) y) z"
+        f"SELECT {outer} FROM (SELECT y.*, {middle} "  # noqa: S608
+        f"FROM (SELECT x.*, {inner} FROM {facts} x {fence}) y {fence}) z"
     )
     return sql, [name for name, _expr in final]
