@@ -12,11 +12,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from guanxi.core.localdates import fixed_offset
 from guanxi.customers.models import Customer
 from guanxi.followup import selectors
 from guanxi.followup.cadence import CustomerFacts, age_band, next_follow_up
 from guanxi.followup.models import CadenceRule, FollowUp, WorkCalendarDay
-from guanxi.core.localdates import fixed_offset
 from guanxi.followup.recompute import band_cutoffs, followups_recompute
 from guanxi.lib.workdays import add_months
 from guanxi.scoring.models import CustomerMaturity, CustomerScore
