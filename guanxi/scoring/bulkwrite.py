@@ -1,8 +1,6 @@
-"""Linear-time bulk writes: COPY on PostgreSQL, executemany on SQLite.
-
-Scores are staged in a temporary table (`stage_begin` + `insert_rows`) and merged
-with one INSERT … SELECT … ON CONFLICT DO UPDATE (`stage_merge`), so the write is one
-statement per table whatever the number of customers (no Django bulk_update).
+"""Bulk writes outside the full run: COPY on PostgreSQL, executemany on SQLite
+(history and maturity rows), the one-row upsert of the incremental path, and the
+locks that keep score writers apart. The full run merges in SQL (fullrun.py).
 """
 
 import datetime as dt
@@ -10,8 +8,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-
-STAGE = "scoring_stage_scores"
 
 
 def is_postgres() -> bool:
@@ -51,29 +47,6 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
-
-
-def stage_begin(table: str, columns: Sequence[str]) -> None:
-    """Create the (empty) staging table shaped like `table`."""
-    cols = ", ".join(columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        if is_postgres():
-            cursor.execute(f"CREATE TEMP TABLE {STAGE} (LIKE {table}) ON COMMIT DROP")
-        else:
-            cursor.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT {cols} FROM {table} WHERE 0")  # noqa: S608
-
-
-def stage_merge(table: str, key: str, columns: Sequence[str]) -> None:
-    """Merge the staged rows into `table` by primary key `key`, in one statement."""
-    cols = ", ".join(columns)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {STAGE} WHERE 1 = 1 "  # noqa: S608
-            f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
-        )
-        cursor.execute(f"DROP TABLE {STAGE}")
 
 
 def upsert_one(table: str, key: str, columns: Sequence[str], row: Sequence[Any]) -> None:

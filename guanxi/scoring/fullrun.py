@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
@@ -43,8 +43,6 @@ MATURITY_TABLE = CustomerMaturity._meta.db_table
 CHANGE_TABLE = ScoreChange._meta.db_table
 CHUNK = 2000
 WORK_MEM = "256MB"
-
-Progress = Callable[[str, int, int], None]
 
 
 def _pg() -> bool:
