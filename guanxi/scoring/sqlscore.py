@@ -102,17 +102,11 @@ class Builder:
     def least(self, *exprs: str) -> str:
         return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(exprs)})"
 
-    def band(self, value: str, bands: Sequence[Band], pick: str = "code") -> str:
-        """CASE over descending bands: the first band `value` reaches, else the last."""
-        parts = []
-        for band in bands[:-1]:
-            parts.append(f"WHEN {_ge(value, band.min)} THEN {self._out(band, pick)}")
-        return f"(CASE {' '.join(parts)} ELSE {self._out(bands[-1], pick)} END)"
-
-    def _out(self, band: Band, pick: str) -> str:
-        if pick == "code":
-            return self.text(band.code)
-        return str(int(band.extra[pick]))
+    def band(self, value: str, bands: Sequence[Band]) -> str:
+        """CASE over descending bands: the code of the first band `value` reaches,
+        else the last band's."""
+        parts = [f"WHEN {_ge(value, band.min)} THEN {lit(band.code)}" for band in bands[:-1]]
+        return f"(CASE {' '.join(parts)} ELSE {lit(bands[-1].code)} END)"
 
     # --- points rules -------------------------------------------------------------
 
