@@ -103,6 +103,13 @@ class ImportResult:
             shown = self._display(values) if self._display else {}
             self.preview.append({"row": row, "action": action, "values": shown, "errors": []})
 
+    def count_many(self, action: str, rows: list[tuple[int, dict]]) -> None:
+        """`count` for many rows of one action."""
+        self.counts[action] += len(rows)
+        for row, values in rows[: max(0, PREVIEW_ROWS - len(self.preview))]:
+            shown = self._display(values) if self._display else {}
+            self.preview.append({"row": row, "action": action, "values": shown, "errors": []})
+
     def new_batch(self) -> None:
         self._error_rows.clear()
 

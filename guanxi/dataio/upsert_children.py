@@ -25,6 +25,7 @@ from .upsert import Context, Handler, Rows
 
 REF_FIELDS = ("customer_number", "customer_external_id", "customer_name")
 FLUSH_ROWS = 50_000  # new rows queued per write (≈ 20 MB of tuples at most)
+KNOWN_CUSTOMERS = 200_000  # customer keys remembered across batches (≈ 25 MB at most)
 
 
 class ChildHandler(Handler):
@@ -38,36 +39,62 @@ class ChildHandler(Handler):
         self.columns = [(f, db_column(self.model, f), self.defaults[f]) for f in self.data_fields]
         self.pending: list[tuple] = []  # new rows (without id) not yet written
         self.new_columns: tuple[str, ...] = ()
+        self.known: dict[str, dict] = {"number": {}, "external_id": {}, "name_key": {}}
+        self.refs = frozenset(f for f in REF_FIELDS if f in fields)
 
     # -- customers ---------------------------------------------------------------
 
     def resolve(self, rows: Rows) -> list[tuple[int, dict, int]]:
-        """(row, values, customer id) for rows whose customer the importer can see."""
-        numbers = {v["customer_number"].upper() for _r, v in rows if v.get("customer_number")}
-        externals = {v["customer_external_id"] for _r, v in rows if v.get("customer_external_id")}
-        names = {company_key(v["customer_name"]) for _r, v in rows if v.get("customer_name")}
+        """(row, values, customer id) for rows whose customer the importer can see.
+
+        Customers found (and visible) in earlier batches are remembered, up to
+        KNOWN_CUSTOMERS keys, so a large file names each customer to the database about
+        once rather than once per batch; visibility is as of that first look-up.
+        """
+        known = self.known
+        if sum(map(len, known.values())) > KNOWN_CUSTOMERS:  # bounded: memory stays flat
+            self.known = known = {"number": {}, "external_id": {}, "name_key": {}}
+        by_number, by_external, by_name = known["number"], known["external_id"], known["name_key"]
+        refs = self.refs  # only the reference columns the file maps are looked at
+        numbers = (
+            {v["customer_number"].upper() for _r, v in rows if v.get("customer_number")}
+            if "customer_number" in refs
+            else set()
+        )
+        externals = (
+            {v["customer_external_id"] for _r, v in rows if v.get("customer_external_id")}
+            if "customer_external_id" in refs
+            else set()
+        )
+        names = (
+            {company_key(v["customer_name"]) for _r, v in rows if v.get("customer_name")}
+            if "customer_name" in refs
+            else set()
+        )
         alive = " AND deleted_at IS NULL"
         found = {
-            "number": self.pairs(Customer, "number", numbers, alive),
-            "external_id": self.pairs(Customer, "external_id", externals, alive),
-            "name_key": self.pairs(Customer, "name_key", names, alive),
+            "number": self.pairs(Customer, "number", numbers.difference(by_number), alive),
+            "external_id": self.pairs(
+                Customer, "external_id", externals.difference(by_external), alive
+            ),
+            "name_key": self.pairs(Customer, "name_key", names.difference(by_name), alive),
         }
-        # the visibility rule, once per batch, over every customer the rows name
+        # the visibility rule, once per batch, over every new customer the rows name
         visible = self.visible(pk for pairs in found.values() for _k, pk in pairs)
-        by_number = {k: pk for k, pk in found["number"] if pk in visible}
-        by_external = {k: pk for k, pk in found["external_id"] if pk in visible}
-        by_name: dict[str, list[int]] = {}
+        by_number.update((k, pk) for k, pk in found["number"] if pk in visible)
+        by_external.update((k, pk) for k, pk in found["external_id"] if pk in visible)
         for k, pk in found["name_key"]:
             if pk in visible:
                 by_name.setdefault(k, []).append(pk)
+        required = frozenset(self.required)
         out = []
         for row, v in rows:
-            if v.get("customer_number"):
-                found, column = by_number.get(v["customer_number"].upper()), "customer_number"
-            elif v.get("customer_external_id"):
-                found, column = by_external.get(v["customer_external_id"]), "customer_external_id"
-            elif v.get("customer_name"):
-                ids = by_name.get(company_key(v["customer_name"]), [])
+            if number := v.get("customer_number"):
+                found, column = by_number.get(number.upper()), "customer_number"
+            elif external := v.get("customer_external_id"):
+                found, column = by_external.get(external), "customer_external_id"
+            elif name := v.get("customer_name"):
+                ids = by_name.get(company_key(name), [])
                 column = "customer_name"
                 if len(ids) > 1:
                     self.error(
@@ -85,10 +112,10 @@ class ChildHandler(Handler):
             if found is None:
                 self.error(row, column, _("None of the customers you can see matches."))
                 continue
-            missing = [f for f in self.required if f not in v]
-            if missing:
-                for f in missing:
-                    self.error(row, f, _("This field is required."))
+            if not required <= v.keys():
+                for f in self.required:
+                    if f not in v:
+                        self.error(row, f, _("This field is required."))
                 continue
             out.append((row, v, found))
         return out
@@ -171,6 +198,21 @@ class ChildHandler(Handler):
             updates.append((rec, v, cid))
             self.ctx.result.count(row, "updated", v)
 
+    def classify_all(
+        self, keyed: list[tuple[int, dict, str]], existing: dict, cid_of: dict
+    ) -> tuple[list, list]:
+        """`classify` for every keyed row; a batch with no existing record (a first
+        import) is all new, counted at once."""
+        new: list = []
+        updates: list = []
+        if not existing:
+            new = [(row, v, cid_of[row]) for row, v, _k in keyed]
+            self.ctx.result.count_many("new", [(row, v) for row, v, _cid in new])
+            return new, updates
+        for row, v, k in keyed:
+            self.classify(row, v, existing.get(k), cid_of[row], new, updates)
+        return new, updates
+
 
 class ContactHandler(ChildHandler):
     model = Contact
@@ -221,21 +263,17 @@ class OrderHandler(ChildHandler):
     required = ("ordered_on", "amount")
 
     def process(self, rows: Rows) -> None:
-        resolved = self.resolve(rows)
         by_number = self.ctx.key == "number"
-        if by_number:
-            for row, v, _cid in resolved:
-                if not v.get("number"):
-                    self.error(row, "number", _("The order number is required (it is the key)."))
-            resolved = [r for r in resolved if r[1].get("number")]
-        for _row, v, _cid in resolved:
+        keyed = []
+        cid_of = {}
+        for row, v, cid in self.resolve(rows):
+            if by_number and not v.get("number"):
+                self.error(row, "number", _("The order number is required (it is the key)."))
+                continue
             v.setdefault("quantity", 1)
             v.setdefault("product_line", "")
-        keyed = [
-            (row, v, v["number"] if by_number else self.natural_key(v, cid))
-            for row, v, cid in resolved
-        ]
-        cid_of = {row: cid for row, _v, cid in resolved}
+            keyed.append((row, v, v["number"] if by_number else self.natural_key(v, cid)))
+            cid_of[row] = cid
         keyed = self.dupes_in_file(keyed)
         fields = ["id", "customer", "version", *self.data_fields]
         existing: dict[str, dict] = {}
@@ -252,14 +290,16 @@ class OrderHandler(ChildHandler):
             for rec in self.fetch(qs, "customer", cids, fields):
                 existing.setdefault(self.natural_key(rec, rec["customer"]), rec)
             visible = set(cids)
-        new: list = []
-        updates: list = []
-        for row, v, k in keyed:
-            rec = existing.get(k)
-            if rec is not None and rec["customer"] not in visible:
+        if existing:
+            others = {
+                row
+                for row, _v, k in keyed
+                if k in existing and existing[k]["customer"] not in visible
+            }
+            for row in sorted(others):
                 self.error(row, "number", _("This order exists in another rep's book."))
-                continue
-            self.classify(row, v, rec, cid_of[row], new, updates)
+            keyed = [item for item in keyed if item[0] not in others]
+        new, updates = self.classify_all(keyed, existing, cid_of)
         self.write_new(new)
         self.write_updates(updates)
 

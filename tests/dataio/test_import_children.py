@@ -103,3 +103,36 @@ def test_interactions_import_with_owner_rules(world, tmp_path):
         path, world.owner, kind="interactions", key="natural", dry_run=False, valid_only=True
     )
     assert again.counts["unchanged"] == 1 and again.counts["new"] == 0
+
+
+@pytest.mark.parametrize("bound", [100_000, 0])
+def test_customers_remembered_across_batches_keep_the_visibility_rule(
+    world, tmp_path, monkeypatch, bound
+):
+    """Customer look-ups are memoised across batches (and the memo is dropped at its
+    bound); a customer the importer cannot see is refused in every batch."""
+    from guanxi.dataio import upsert_children
+
+    monkeypatch.setattr(upsert_children, "KNOWN_CUSTOMERS", bound)
+    mine, other = world.customer.number, world.other_customer.number
+    rows = [[[mine, other][i % 3 == 2], f"SO-M{i}", "2025-03-05", f"{i}"] for i in range(9)]
+    path = write_csv(tmp_path / "o.csv", [["客户编号", "订单号", "下单日期", "金额"], *rows])
+    seen = []
+    pairs = upsert_children.ChildHandler.pairs
+
+    def counting(self, model, column, keys, where=""):
+        seen.extend(keys)
+        return pairs(self, model, column, keys, where)
+
+    monkeypatch.setattr(upsert_children.ChildHandler, "pairs", counting)
+    result = run(
+        path, world.owner, kind="orders", key="number", dry_run=False, valid_only=True, batch=3
+    )
+    assert result.counts == {"new": 6, "updated": 0, "unchanged": 0, "error": 3}
+    assert [row for row, _c, _m in result.errors] == [4, 7, 10]
+    assert set(
+        Order.objects.filter(number__startswith="SO-M").values_list("customer", flat=True)
+    ) == {world.customer.pk}
+    # remembered: the visible customer is looked up once; the other one every batch
+    assert seen.count(other) == 3
+    assert seen.count(mine) == (1 if bound else 3)
