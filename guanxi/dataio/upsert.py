@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -33,76 +34,120 @@ if TYPE_CHECKING:
 
 Rows = Sequence[tuple[int, dict[str, Any]]]
 OTHER_BOOK = "exists in another rep's book"
-# in-file keys kept in memory (≈110 bytes each) before they are spilled to disk
-SEEN_IN_MEMORY = 100_000
+# in-file keys kept in memory (12 bytes each: ≈ 12 MB) before they are spilled to disk
+SEEN_IN_MEMORY = 1 << 20
+_NO_ROW = -1
 
 
 class SeenKeys:
     """Keys met earlier in this file: in memory up to a bound, then in a throw-away file.
 
     Keys are kept as their 64-bit `hash()` (stable within the process that runs the
-    import) with the row that first had them. The first `memory_keys` live in a dict
-    (≈110 bytes each; a dict probe costs a fraction of a SQLite insert). When the dict
-    outgrows the bound it is spilled, sorted, into a rowid table of a temporary SQLite
-    file, and every later batch goes there with one sorted INSERT OR IGNORE, so memory
-    stays bounded however long the file is. Two different keys sharing a hash (odds ~1
-    in 10^7 at a million rows) would be reported as a duplicate, never silently merged.
+    import) with the row that first had them, in sorted numpy arrays ("runs", merged
+    like a binary counter: at most ~log2(keys / batch) of them): a batch is checked
+    with one `searchsorted` per run, no Python loop per key. Past `memory_keys` the
+    runs are spilled, sorted, into a rowid table of a temporary SQLite file, and every
+    later batch goes there with one sorted INSERT OR IGNORE, so memory stays bounded
+    however long the file is. Two different keys sharing a hash (odds ~1 in 10^7 at a
+    million rows) would be reported as a duplicate, never silently merged.
     """
 
     def __init__(self, memory_keys: int = SEEN_IN_MEMORY) -> None:
         self.memory_keys = memory_keys
-        self.recent: dict[int, int] = {}  # hash → first row, not yet spilled
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, first rows)
+        self.count = 0  # keys in `runs`
         self.db: sqlite3.Connection | None = None
         self._file = None
 
-    def _spill(self) -> None:
-        if self.db is None:
-            self._file = tempfile.NamedTemporaryFile(suffix=".seen.sqlite3")  # noqa: SIM115
-            self.db = sqlite3.connect(self._file.name)
-            self.db.execute("PRAGMA journal_mode = OFF")
-            self.db.execute("PRAGMA synchronous = OFF")
-            self.db.execute("PRAGMA cache_size = -16384")  # 16 MB, bounded
-            self.db.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY, row INTEGER)")
-        # sorted: consecutive inserts land on neighbouring pages of the rowid B-tree
-        self.db.executemany("INSERT INTO seen VALUES (?, ?)", sorted(self.recent.items()))
-        self.recent = {}  # from now on every batch goes to the file
-
     def first_rows(self, keyed: Sequence[tuple[int, str]]) -> dict[int, int]:
-        """{row: earlier row with the same key} for the rows of this batch that repeat one."""
-        dupes: dict[int, int] = {}
-        recent = self.recent
-        batch: dict[int, int] = {}
-        for row, key in keyed:
-            h = hash(key)
-            first = recent.get(h)
-            if first is None:
-                first = batch.get(h)
-            if first is None:
-                batch[h] = row
-            else:
-                dupes[row] = first
-        if self.db is None:
-            recent.update(batch)
-            if len(recent) > self.memory_keys:
-                self._spill()
-            return dupes
-        # spilled: one sorted INSERT OR IGNORE; only keys that were ignored are read back
-        items = sorted(batch.items())
+        """{row: earlier row with the same key} for the rows of this batch that repeat one.
+
+        Rows come in file order; the result is in row order.
+        """
+        return self.repeats([row for row, _k in keyed], [k for _r, k in keyed])
+
+    def repeats(self, rows: Sequence[int], keys: Sequence[str]) -> dict[int, int]:
+        """`first_rows` for rows and their keys given as two columns."""
+        n = len(rows)
+        if not n:
+            return {}
+        hashes = np.fromiter(map(hash, keys), np.int64, n)
+        order = np.argsort(hashes, kind="stable")  # equal hashes keep row order
+        hashes = hashes[order]
+        rows_sorted = np.fromiter(rows, np.int64, n)[order]
+        first = np.ones(n, dtype=bool)  # the first row of each key in this batch
+        np.not_equal(hashes[1:], hashes[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        sizes = np.diff(np.append(starts, n))
+        keys_h, keys_row = hashes[starts], rows_sorted[starts]
+        earlier = self._probe(keys_h, keys_row)  # row of an earlier batch, else _NO_ROW
+        met = earlier != _NO_ROW
+        repeated = ~first | np.repeat(met, sizes)
+        if not repeated.any():
+            self._add(keys_h, keys_row)
+            return {}
+        target = np.repeat(np.where(met, earlier, keys_row), sizes)
+        dupes = dict(zip(rows_sorted[repeated].tolist(), target[repeated].tolist(), strict=True))
+        self._add(keys_h[~met], keys_row[~met])
+        return dict(sorted(dupes.items()))
+
+    def _probe(self, hashes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """For each (distinct, sorted) hash: its row from an earlier batch, or _NO_ROW."""
+        earlier = np.full(len(hashes), _NO_ROW, dtype=np.int64)
+        if self.db is not None:
+            return self._probe_file(hashes, rows, earlier)
+        for run_h, run_row in self.runs:
+            at = np.minimum(np.searchsorted(run_h, hashes), len(run_h) - 1)
+            hit = run_h[at] == hashes
+            earlier[hit] = run_row[at[hit]]
+        return earlier
+
+    def _probe_file(self, hashes: np.ndarray, rows: np.ndarray, earlier: np.ndarray):
+        # one sorted INSERT OR IGNORE: it records the new keys and counts the known ones
+        items = list(zip(hashes.tolist(), rows.tolist(), strict=True))
         before = self.db.total_changes
         self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", items)
         if self.db.total_changes - before == len(items):
-            return dupes  # every key is new: the common case
-        hashes = [h for h, _row in items]
-        for i in range(0, len(hashes), IN_CHUNK):
-            part = hashes[i : i + IN_CHUNK]
+            return earlier  # every key is new: the common case
+        index = {h: i for i, (h, _row) in enumerate(items)}
+        for lo in range(0, len(items), IN_CHUNK):
+            part = [h for h, _row in items[lo : lo + IN_CHUNK]]
             marks = ",".join("?" * len(part))
             for h, first in self.db.execute(
                 f"SELECT h, row FROM seen WHERE h IN ({marks})",  # noqa: S608
                 part,
             ):
-                if first != batch[h]:  # met in an earlier batch
-                    dupes[batch[h]] = first
-        return dupes
+                if first != items[index[h]][1]:  # met in an earlier batch
+                    earlier[index[h]] = first
+        return earlier
+
+    def _add(self, hashes: np.ndarray, rows: np.ndarray) -> None:
+        if self.db is not None or not len(hashes):
+            return  # spilled: `_probe_file` has inserted them
+        self.runs.append((hashes, rows))
+        self.count += len(hashes)
+        runs = self.runs
+        while len(runs) > 1 and len(runs[-2][0]) <= len(runs[-1][0]):
+            (b_h, b_row), (a_h, a_row) = runs.pop(), runs.pop()
+            at = np.searchsorted(a_h, b_h)
+            runs.append((np.insert(a_h, at, b_h), np.insert(a_row, at, b_row)))
+        if self.count > self.memory_keys:
+            self._spill()
+
+    def _spill(self) -> None:
+        self._file = tempfile.NamedTemporaryFile(suffix=".seen.sqlite3")  # noqa: SIM115
+        self.db = sqlite3.connect(self._file.name)
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("PRAGMA cache_size = -16384")  # 16 MB, bounded
+        self.db.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY, row INTEGER)")
+        for run_h, run_row in self.runs:
+            # sorted: consecutive inserts land on neighbouring pages of the rowid B-tree
+            self.db.executemany(
+                "INSERT INTO seen VALUES (?, ?)",
+                zip(run_h.tolist(), run_row.tolist(), strict=True),
+            )
+        self.runs, self.count = [], 0  # from now on every batch goes to the file
 
     def close(self) -> None:
         if self.db is not None:

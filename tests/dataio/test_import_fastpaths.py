@@ -111,9 +111,9 @@ def test_seen_keys_in_memory_then_spilled():
     assert seen.first_rows([(2, "a"), (3, "b"), (4, "a")]) == {4: 2}
     assert seen.db is None  # two keys: still in memory
     assert seen.first_rows([(5, "b"), (6, "c")]) == {5: 3}
-    assert seen.db is None and len(seen.recent) == 3
+    assert seen.db is None and seen.count == 3
     assert seen.first_rows([(7, "d"), (8, "e")]) == {}
-    assert seen.db is not None and seen.recent == {}  # four keys > 3: spilled
+    assert seen.db is not None and seen.runs == []  # five keys > 3: spilled
     # after the spill: keys of before and after it, within a batch and across batches
     assert seen.first_rows([(9, "a"), (10, "e"), (11, "f"), (12, "f"), (13, "c")]) == {
         9: 2,
@@ -122,6 +122,31 @@ def test_seen_keys_in_memory_then_spilled():
         13: 6,
     }
     assert seen.first_rows([(14, "f"), (15, "g")]) == {14: 11}
+    seen.close()
+
+
+@pytest.mark.parametrize("memory_keys", [10**6, 40, 0])
+def test_seen_keys_equal_a_plain_dict(memory_keys):
+    """Against the obvious per-row dict, over many batches: in memory (runs merged),
+    spilled mid-way and spilled from the start; results in row order."""
+    rng = random.Random(memory_keys)
+    seen = SeenKeys(memory_keys=memory_keys)
+    first: dict[str, int] = {}
+    row = 2
+    for _ in range(60):
+        keyed = []
+        for _ in range(rng.randint(0, 30)):
+            keyed.append((row, f"k{rng.randint(0, 400)}"))
+            row += rng.randint(1, 2)
+        expected = {}
+        for r, k in keyed:
+            if k in first:
+                expected[r] = first[k]
+            else:
+                first[k] = r
+        got = seen.first_rows(keyed)
+        assert got == expected and list(got) == sorted(got)
+    assert (seen.db is not None) == (memory_keys < 400)
     seen.close()
 
 
