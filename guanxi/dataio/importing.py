@@ -103,9 +103,16 @@ class ImportResult:
             shown = self._display(values) if self._display else {}
             self.preview.append({"row": row, "action": action, "values": shown, "errors": []})
 
-    def count_many(self, action: str, rows: list[tuple[int, dict]]) -> None:
-        """`count` for many rows of one action."""
-        self.counts[action] += len(rows)
+    def preview_room(self) -> int:
+        """How many more rows the preview shows."""
+        return max(0, PREVIEW_ROWS - len(self.preview))
+
+    def count_many(
+        self, action: str, rows: list[tuple[int, dict]], total: int | None = None
+    ) -> None:
+        """`count` for many rows of one action; `total` rows when only the first are given
+        (those the preview still shows, `preview_room`)."""
+        self.counts[action] += len(rows) if total is None else total
         for row, values in rows[: max(0, PREVIEW_ROWS - len(self.preview))]:
             shown = self._display(values) if self._display else {}
             self.preview.append({"row": row, "action": action, "values": shown, "errors": []})
@@ -301,14 +308,21 @@ def _loop(table, converter, handler, result, reporter, options) -> None:
             numbers = list(itertools.compress(numbers, filled))
             chunk = list(itertools.compress(chunk, filled))
         result.rows += len(numbers)
-        batch = []
-        for row, (values, errors) in zip(numbers, converter.convert_batch(chunk), strict=True):
-            for column, message in errors:
-                result.add_error(row, column, message)
-            if not errors:
-                batch.append((row, values))
-        handler.process(batch)
-        del chunk, batch
+        columns = converter.convert_columns(chunk)
+        if columns is None or not handler.process_columns(numbers, columns):
+            if columns is None:
+                converted = [converter.convert(cells) for cells in chunk]
+            else:
+                converted = zip(columns.dicts(), itertools.repeat(()))
+            batch = []
+            for row, (values, errors) in zip(numbers, converted, strict=True):
+                for column, message in errors:
+                    result.add_error(row, column, message)
+                if not errors:
+                    batch.append((row, values))
+            handler.process(batch)
+            del batch
+        del chunk, columns
         gc.collect(1)  # see _gc_paused
         if result.counts["error"] and not options.valid_only and not ctx.dry_run:
             ctx.dry_run = True  # all-or-nothing: stop writing, keep checking, roll back

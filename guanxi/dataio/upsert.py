@@ -28,6 +28,7 @@ from guanxi.customers.numbering import reserve_customer_numbers
 
 from .mapping import targets
 from .sqlwrite import IN_CHUNK, db_value, record_history, reserve_ids, update_rows
+from .validate import Columns
 
 if TYPE_CHECKING:
     from .importing import ImportResult
@@ -192,6 +193,13 @@ class Handler:
 
     def close(self) -> None:
         self.seen.close()
+
+    def process_columns(self, rows: Sequence[int], cols: Columns) -> bool:
+        """Handle a batch converted column by column, if this kind has a path for it.
+
+        False (before recording anything) sends the batch to `process`, row by row.
+        """
+        return False
 
     def flush(self) -> None:
         """Write what is still queued (child kinds queue new rows); called after the last batch."""

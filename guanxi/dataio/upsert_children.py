@@ -10,7 +10,7 @@ amount + product + quantity; interactions — customer + time + channel + summar
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -22,8 +22,14 @@ from guanxi.customers.models import Contact, Customer, Interaction, Order
 from .mapping import fold
 from .sqlwrite import db_column, db_value, record_history, reserve_ids, update_rows
 from .upsert import Context, Handler, Rows
+from .validate import EMPTY, Columns
 
 REF_FIELDS = ("customer_number", "customer_external_id", "customer_name")
+REF_KINDS = {
+    "customer_number": "number",
+    "customer_external_id": "external_id",
+    "customer_name": "name_key",
+}
 FLUSH_ROWS = 50_000  # new rows queued per write (≈ 20 MB of tuples at most)
 KNOWN_CUSTOMERS = 200_000  # customer keys remembered across batches (≈ 25 MB at most)
 
@@ -41,6 +47,8 @@ class ChildHandler(Handler):
         self.new_columns: tuple[str, ...] = ()
         self.known: dict[str, dict] = {"number": {}, "external_id": {}, "name_key": {}}
         self.refs = frozenset(f for f in REF_FIELDS if f in fields)
+        self.refused: dict[str, set] = {}  # keys the last look-up found no visible customer for
+        self.retry = False
 
     # -- customers ---------------------------------------------------------------
 
@@ -51,41 +59,20 @@ class ChildHandler(Handler):
         KNOWN_CUSTOMERS keys, so a large file names each customer to the database about
         once rather than once per batch; visibility is as of that first look-up.
         """
-        known = self.known
-        if sum(map(len, known.values())) > KNOWN_CUSTOMERS:  # bounded: memory stays flat
-            self.known = known = {"number": {}, "external_id": {}, "name_key": {}}
-        by_number, by_external, by_name = known["number"], known["external_id"], known["name_key"]
         refs = self.refs  # only the reference columns the file maps are looked at
-        numbers = (
+        self.remember(
             {v["customer_number"].upper() for _r, v in rows if v.get("customer_number")}
             if "customer_number" in refs
-            else set()
-        )
-        externals = (
+            else (),
             {v["customer_external_id"] for _r, v in rows if v.get("customer_external_id")}
             if "customer_external_id" in refs
-            else set()
-        )
-        names = (
+            else (),
             {company_key(v["customer_name"]) for _r, v in rows if v.get("customer_name")}
             if "customer_name" in refs
-            else set()
+            else (),
         )
-        alive = " AND deleted_at IS NULL"
-        found = {
-            "number": self.pairs(Customer, "number", numbers.difference(by_number), alive),
-            "external_id": self.pairs(
-                Customer, "external_id", externals.difference(by_external), alive
-            ),
-            "name_key": self.pairs(Customer, "name_key", names.difference(by_name), alive),
-        }
-        # the visibility rule, once per batch, over every new customer the rows name
-        visible = self.visible(pk for pairs in found.values() for _k, pk in pairs)
-        by_number.update((k, pk) for k, pk in found["number"] if pk in visible)
-        by_external.update((k, pk) for k, pk in found["external_id"] if pk in visible)
-        for k, pk in found["name_key"]:
-            if pk in visible:
-                by_name.setdefault(k, []).append(pk)
+        by_number, by_external = self.known["number"], self.known["external_id"]
+        by_name = self.known["name_key"]
         required = frozenset(self.required)
         out = []
         for row, v in rows:
@@ -120,6 +107,64 @@ class ChildHandler(Handler):
             out.append((row, v, found))
         return out
 
+    def remember(self, numbers, externals, names) -> None:
+        """Look up the customer keys not remembered yet; remember those the importer sees.
+
+        Customers found (and visible) in earlier batches are remembered, up to
+        KNOWN_CUSTOMERS keys, so a large file names each customer to the database about
+        once rather than once per batch; visibility is as of that first look-up.
+        """
+        known = self.known
+        # keys this batch was refused already when its column path gave up (`retry`)
+        skip = self.refused if self.retry else {"number": (), "external_id": (), "name_key": ()}
+        if not self.retry and sum(map(len, known.values())) > KNOWN_CUSTOMERS:
+            self.known = known = {"number": {}, "external_id": {}, "name_key": {}}  # bounded
+        self.retry = False
+        asked = {
+            "number": set(numbers).difference(known["number"], skip["number"]),
+            "external_id": set(externals).difference(known["external_id"], skip["external_id"]),
+            "name_key": set(names).difference(known["name_key"], skip["name_key"]),
+        }
+        alive = " AND deleted_at IS NULL"
+        found = {k: self.pairs(Customer, k, keys, alive) for k, keys in asked.items()}
+        # the visibility rule, once per batch, over every new customer the rows name
+        visible = self.visible(pk for pairs in found.values() for _k, pk in pairs)
+        known["number"].update((k, pk) for k, pk in found["number"] if pk in visible)
+        known["external_id"].update((k, pk) for k, pk in found["external_id"] if pk in visible)
+        for k, pk in found["name_key"]:
+            if pk in visible:
+                known["name_key"].setdefault(k, []).append(pk)
+        self.refused = {k: keys.difference(known[k]) for k, keys in asked.items()}
+
+    def resolve_columns(self, cols: Columns) -> list[int] | None:
+        """`resolve` for a converted batch: each row's customer id, or None when any row
+        would fail there (no customer named, none found, an ambiguous name)."""
+        ref = next((f for f in REF_FIELDS if f in self.refs), None)
+        if ref is None or not cols.full(ref):
+            return None  # some row names its customer by another column, or by none
+        keys = cols.values[ref]
+        if ref == "customer_number":
+            keys = list(map(str.upper, keys))
+        elif ref == "customer_name":
+            folded = {name: company_key(name) for name in set(keys)}
+            keys = list(map(folded.__getitem__, keys))
+        distinct = set(keys)
+        if ref == "customer_number":
+            self.remember(distinct, (), ())
+        elif ref == "customer_external_id":
+            self.remember((), distinct, ())
+        else:
+            self.remember((), (), distinct)
+        known = self.known[REF_KINDS[ref]]
+        if ref == "customer_name":
+            cids = [ids[0] if len(ids := known.get(k, ())) == 1 else None for k in keys]
+        else:
+            cids = list(map(known.get, keys))
+        if None in cids:
+            self.retry = True  # `resolve` runs next on this batch: do not ask again
+            return None
+        return cids
+
     # -- shared write ----------------------------------------------------------
 
     def natural_key(self, v: dict, customer_id: int) -> str:
@@ -146,6 +191,30 @@ class ChildHandler(Handler):
             columns += zip(*map(extra, values), strict=True)
         self.pending += zip(*columns, strict=False)  # strict=False: the repeat() columns
         self.touch({cid for _r, _v, cid in new})
+        if len(self.pending) >= FLUSH_ROWS:
+            self.flush()
+
+    def write_new_columns(self, cids: list[int], cols: Columns, fill: dict[str, Any]) -> None:
+        """`write_new` for a converted batch of new rows: the same tuples, built per column.
+
+        An empty cell gets `fill`'s value or the field's default, as `v.get(f, default)`
+        does after the handler's `setdefault`s.
+        """
+        if self.ctx.dry_run or not cids:
+            return
+        self.new_columns = ("created_at", "updated_at", "version", "customer", *self.data_fields)
+        columns = [*map(repeat, self.base_values()), cids]
+        for f, prep, default in self.columns:
+            default = fill.get(f, default)
+            values = cols.values.get(f)
+            if values is None:
+                columns.append(repeat(prep([default])[0]))
+                continue
+            if f in cols.sparse:
+                values = [default if x is EMPTY else x for x in values]
+            columns.append(prep(values))
+        self.pending += zip(*columns, strict=False)  # strict=False: the repeat() columns
+        self.touch(set(cids))
         if len(self.pending) >= FLUSH_ROWS:
             self.flush()
 
@@ -261,6 +330,36 @@ class OrderHandler(ChildHandler):
     data_fields = ("number", "ordered_on", "amount", "gross_margin", "product_line", "quantity")
     key_fields = ("ordered_on", "amount", "product_line", "quantity")
     required = ("ordered_on", "amount")
+
+    FILL = {"quantity": 1, "product_line": ""}  # what `process` sets when the cell is empty
+
+    def process_columns(self, rows: Sequence[int], cols: Columns) -> bool:
+        """The common batch — new orders keyed by number, every row valid — column by
+        column, with no per-row dict. False, before anything is recorded, when any row
+        needs `process`: an error, an existing order (update, unchanged, other book)."""
+        if self.ctx.key != "number" or not all(map(cols.full, ("number", *self.required))):
+            return False
+        cids = self.resolve_columns(cols)
+        if cids is None:
+            return False
+        numbers = cols.values["number"]
+        if self.pairs(Order, "number", numbers):
+            return False
+        dupes = self.seen.repeats(rows, numbers)
+        if dupes:
+            for row, first in dupes.items():
+                self.error(row, "", _("Same key as row %(row)d of this file.") % {"row": first})
+            keep = [row not in dupes for row in rows]
+            rows = list(compress(rows, keep))
+            cids = list(compress(cids, keep))
+            cols = cols.select(keep)
+        result = self.ctx.result
+        shown = range(min(len(rows), result.preview_room()))
+        result.count_many(
+            "new", [(rows[i], {**self.FILL, **cols.row(i)}) for i in shown], total=len(rows)
+        )
+        self.write_new_columns(cids, cols, self.FILL)
+        return True
 
     def process(self, rows: Rows) -> None:
         by_number = self.ctx.key == "number"

@@ -52,6 +52,40 @@ NO_ERRORS: tuple = ()
 MEMO_TYPES = ("choice", "user", "bool")  # few distinct values: convert each once a batch
 
 
+class Columns:
+    """A batch converted column by column: field → values in row order, EMPTY = no value."""
+
+    def __init__(self, values: dict[str, list], sparse: set[str], length: int) -> None:
+        self.values = values
+        self.sparse = sparse  # fields whose column holds EMPTY
+        self.length = length
+
+    def full(self, name: str) -> bool:
+        """Whether every row has a value for `name`."""
+        return name in self.values and name not in self.sparse
+
+    def select(self, keep: list[bool]) -> Columns:
+        """The rows whose `keep` is true."""
+        values = {k: list(compress(col, keep)) for k, col in self.values.items()}
+        return Columns(values, self.sparse, sum(keep))
+
+    def row(self, i: int) -> dict:
+        """Row `i` as `RowConverter.convert` gives it."""
+        return {k: col[i] for k, col in self.values.items() if col[i] is not EMPTY}
+
+    def dicts(self) -> list[dict]:
+        """Every row as `RowConverter.convert` gives it (C-level zip/compress, no row loop)."""
+        names = list(self.values)
+        columns = list(self.values.values())
+        if not names:
+            return [{} for _ in range(self.length)]
+        dicts = list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
+        for name in self.sparse:  # empty cells give no value: drop them from their rows
+            for d in compress(dicts, map(is_, self.values[name], repeat(EMPTY))):
+                del d[name]
+        return dicts
+
+
 def _text(value) -> str:
     if value.__class__ is not str:
         if isinstance(value, float) and value.is_integer():
@@ -414,45 +448,46 @@ class RowConverter:
             return memo
         return generic
 
-    def convert_batch(self, rows: list[list]) -> list[tuple[dict, Sequence]]:
-        """`[self.convert(cells) for cells in rows]`, computed column by column.
+    def convert_columns(self, rows: list[list]) -> Columns | None:
+        """The batch converted column by column, or None when it needs `convert` row by row.
 
         Per batch each column is pulled out once and converted by its precompiled
-        column function; each row's dict is then zipped from the columns. Any cell off
-        the common path (an error, a ragged row, owner rules, notes columns) sends the
-        whole batch through `convert`, row by row, with identical results.
+        column function. Any cell off the common path (an error, a ragged row, owner
+        rules, notes columns) gives None: the caller converts that batch row by row,
+        with identical results.
         """
         if not rows or self.owner_rules or self.notes_columns:
-            return [self.convert(cells) for cells in rows]
+            return None
         if min(map(len, rows)) < self.width:
-            return [self.convert(cells) for cells in rows]
-        names, columns, sparse = [], [], []
+            return None
+        values: dict[str, list] = {}
+        sparse: set[str] = set()
         try:
             for index, name, column, blanks in self.columns:
                 cells = list(map(itemgetter(index), rows))
                 if None in cells or "" in cells:
                     filled = [i for i, x in enumerate(cells) if x is not None and x != ""]
-                    values = [EMPTY] * len(cells)
+                    converted = [EMPTY] * len(cells)
                     if filled:
-                        converted = column([cells[i] for i in filled])
-                        for i, value in zip(filled, converted, strict=True):
-                            values[i] = value
-                    sparse.append(len(names))
+                        done = column([cells[i] for i in filled])
+                        for i, value in zip(filled, done, strict=True):
+                            converted[i] = value
+                    sparse.add(name)
                 else:
-                    values = column(cells)
-                    if blanks and EMPTY in values:  # only text cells turn blank (strip)
-                        sparse.append(len(names))
-                names.append(name)
-                columns.append(values)
+                    converted = column(cells)
+                    if blanks and EMPTY in converted:  # only text cells turn blank (strip)
+                        sparse.add(name)
+                values[name] = converted
         except _Slow:
+            return None
+        return Columns(values, sparse, len(rows))
+
+    def convert_batch(self, rows: list[list]) -> list[tuple[dict, Sequence]]:
+        """`[self.convert(cells) for cells in rows]`, computed column by column when it can."""
+        columns = self.convert_columns(rows)
+        if columns is None:
             return [self.convert(cells) for cells in rows]
-        # C-level iteration throughout: map/zip/compress, no Python loop over all rows
-        dicts = list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
-        for k in sparse:  # empty cells give no value: drop them from their rows
-            name = names[k]
-            for d in compress(dicts, map(is_, columns[k], repeat(EMPTY))):
-                del d[name]
-        return list(zip(dicts, repeat(NO_ERRORS)))
+        return list(zip(columns.dicts(), repeat(NO_ERRORS)))
 
     def convert(self, cells: list) -> tuple[dict, list[tuple[str, str]]]:
         """(values of the non-empty mapped cells, [(column header, message), ...])."""

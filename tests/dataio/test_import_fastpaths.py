@@ -3,7 +3,8 @@
 * `RowConverter.convert_batch` (column by column) against `convert` (cell by cell),
   on batches mixing the common shapes with every kind of odd or invalid cell;
 * `SeenKeys` across the in-memory → spilled boundary;
-* a clean file (all on the fast path) stores the same rows as one forced row by row.
+* a clean file (all on the fast paths) stores the same rows as one forced row by row;
+* the orders column path: tests/dataio/test_import_order_columns.py.
 """
 
 import datetime as dt
@@ -182,11 +183,8 @@ def test_clean_file_fast_path_stores_what_row_by_row_stores(world, tmp_path, mon
     first = stored()
     Order.history.filter(number__startswith="SO-").delete()
     Order.objects.filter(number__startswith="SO-").delete()
-    monkeypatch.setattr(
-        validate.RowConverter,
-        "convert_batch",
-        lambda self, rows: [self.convert(cells) for cells in rows],
-    )
+    # row by row: no batch converted column by column, so no column path either
+    monkeypatch.setattr(validate.RowConverter, "convert_columns", lambda self, rows: None)
     slow = run(path, world.owner, kind="orders", key="number", dry_run=False, batch=7)
     assert slow.counts == fast.counts and slow.preview == fast.preview
     assert stored() == first
