@@ -224,16 +224,20 @@ class ChildHandler(Handler):
         Queued across batches so that each write is large: a million orders spread over
         100,000 customers touch most leaf pages of the customer indexes (orders and
         history) in every write, so ten times the rows per write is about a tenth of
-        the page reads and spills per row. Rows go in customer order, ids stay in file
-        order. In-file duplicates are caught by `SeenKeys`, not by the database, so
-        queued rows change no later decision.
+        the page reads and spills per row. The rows are sorted by customer (stable: a
+        customer's rows keep their file order) and then given their ids, so the table,
+        the customer indexes and the history rows (read back by id) are all written in
+        one ascending order; ids given in file order made the table's inserts land in
+        the middle of its last pages (≈ 15 % of a 1M-order import on SQLite). In-file
+        duplicates are caught by `SeenKeys`, not by the database, so queued rows change
+        no later decision.
         """
         rows, self.pending = self.pending, []
         if self.ctx.dry_run or not rows:
             return  # nothing is written (all-or-nothing after an error: rolled back)
+        rows.sort(key=itemgetter(3))  # the customer column (created, updated, version, customer)
         ids = reserve_ids(self.model, len(rows))
         rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
-        rows.sort(key=itemgetter(4))  # the customer column
         self.writer.write(self.model, ("id", *self.new_columns), rows)
         record_history(self.model, ids, kind="+", user_id=self.ctx.user.pk, reason=self.ctx.reason)
 
