@@ -238,29 +238,32 @@ class Handler:
         Plain values only (text keys, ids), so no ORM per-row conversion is needed;
         this is the hot path of every batch.
         """
-        keys = sorted({k for k in keys if k is not None and k != ""})
+        keys = set(keys)
+        keys.discard(None)
+        keys.discard("")
+        keys = sorted(keys)  # index order: neighbouring probes share pages
         qn = connection.ops.quote_name
         col = qn(model._meta.get_field(column).column)
+        select = f"SELECT {col}, id FROM {qn(model._meta.db_table)} WHERE {col}"  # noqa: S608
         found: list[tuple[Any, int]] = []
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and keys:
                 # one array parameter: a literal IN list of 5,000 values costs the planner
                 # a selectivity estimate per value (≈ 1.5× slower at 200k orders)
                 cast = "bigint[]" if isinstance(keys[0], int) else "text[]"
-                cursor.execute(
-                    f"SELECT {col}, id FROM {qn(model._meta.db_table)} "  # noqa: S608
-                    f"WHERE {col} = ANY(%s::{cast}){where}",
-                    [keys],
-                )
+                cursor.execute(f"{select} = ANY(%s::{cast}){where}", [keys])
                 return cursor.fetchall()
+            if connection.vendor == "sqlite":
+                # the sqlite3 connection itself: Django's wrapper rewrote the 5,000 "%s"
+                # of every query and wrapped each call (≈ 60 % of the probe's time)
+                run = connection.connection.execute
+                for i in range(0, len(keys), IN_CHUNK):
+                    part = keys[i : i + IN_CHUNK]
+                    found += run(f"{select} IN ({','.join('?' * len(part))}){where}", part)
+                return found
             for i in range(0, len(keys), IN_CHUNK):
                 part = keys[i : i + IN_CHUNK]
-                marks = ", ".join(["%s"] * len(part))
-                cursor.execute(
-                    f"SELECT {col}, id FROM {qn(model._meta.db_table)} "  # noqa: S608
-                    f"WHERE {col} IN ({marks}){where}",
-                    part,
-                )
+                cursor.execute(f"{select} IN ({', '.join(['%s'] * len(part))}){where}", part)
                 found.extend(cursor.fetchall())
         return found
 

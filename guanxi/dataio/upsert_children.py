@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import compress, repeat
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -237,7 +237,7 @@ class ChildHandler(Handler):
             return  # nothing is written (all-or-nothing after an error: rolled back)
         rows.sort(key=itemgetter(3))  # the customer column (created, updated, version, customer)
         ids = reserve_ids(self.model, len(rows))
-        rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+        rows = list(map(add, zip(ids), rows))  # (id, *row), with no Python loop per row
         self.writer.write(self.model, ("id", *self.new_columns), rows)
         record_history(self.model, ids, kind="+", user_id=self.ctx.user.pk, reason=self.ctx.reason)
 
