@@ -10,11 +10,58 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from itertools import chain, repeat
+from operator import add
 
 from django.db import connection, models
 
+from guanxi.customers.bulk import BulkWriter
+
 # keys per IN (...): SQLite ≥ 3.32 allows 32,766 parameters, PostgreSQL 65,535
 IN_CHUNK = 5000
+SQLITE_PARAMS = 32_766
+ROWS_PER_INSERT = 500  # SQLite: rows per INSERT … VALUES (…), (…), …
+
+
+class RowWriter(BulkWriter):
+    """`BulkWriter` whose SQLite inserts carry ROWS_PER_INSERT rows per statement.
+
+    executemany runs one INSERT statement per row, and on a table with a trigger
+    (customers have the search-index triggers; change-tracking triggers may watch any
+    table) SQLite opens a statement journal for every statement, so each row copied
+    the pages it touched: 1M orders with one small trigger took twice as long. A
+    plain multi-row INSERT needs that journal too (a failing row would have to undo
+    the earlier rows of its statement); `INSERT OR FAIL` does not — a failing row
+    stops the statement and raises, and the import's transaction then rolls back as
+    a whole. So 500 rows per statement, no statement journal: 1M orders ≈ 20 % less
+    than executemany without triggers, half with one. PostgreSQL keeps COPY.
+    """
+
+    def write(
+        self, model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple]
+    ) -> None:
+        conn = self.connection
+        if conn.vendor != "sqlite" or not rows:
+            super().write(model, fields, rows)
+            return
+        target, extra = self._plan(model, tuple(fields))
+        data = list(map(add, rows, repeat(extra))) if extra else rows
+        width = len(fields) + len(extra)
+        per = max(1, min(ROWS_PER_INSERT, SQLITE_PARAMS // width))
+        one = f"({', '.join('?' * width)})"
+
+        def sql(count: int) -> str:  # model metadata only; the values are parameters
+            return f"INSERT OR FAIL INTO {target} VALUES {', '.join([one] * count)}"  # noqa: S608
+
+        conn.ensure_connection()
+        run = conn.connection.execute
+        full = len(data) - len(data) % per
+        with conn.wrap_database_errors:  # Django's IntegrityError etc., as from a cursor
+            many = sql(per)
+            for i in range(0, full, per):
+                run(many, list(chain.from_iterable(data[i : i + per])))
+            if full < len(data):
+                run(sql(len(data) - full), list(chain.from_iterable(data[full:])))
 
 
 def db_value(value):

@@ -21,13 +21,12 @@ import numpy as np
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from guanxi.customers.bulk import BulkWriter
 from guanxi.customers.matching import company_key, find_customer_matches, phone_key
 from guanxi.customers.models import Customer, OwnershipChange
 from guanxi.customers.numbering import reserve_customer_numbers
 
 from .mapping import targets
-from .sqlwrite import IN_CHUNK, db_value, record_history, reserve_ids, update_rows
+from .sqlwrite import IN_CHUNK, RowWriter, db_value, record_history, reserve_ids, update_rows
 from .validate import Columns
 
 if TYPE_CHECKING:
@@ -186,7 +185,7 @@ class Handler:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.seen = SeenKeys()
-        self.writer = BulkWriter(connection)
+        self.writer = RowWriter(connection)
         self.defaults = {
             f.name: f.get_default() for f in self.model._meta.concrete_fields if not f.primary_key
         }

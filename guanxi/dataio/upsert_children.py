@@ -237,7 +237,7 @@ class ChildHandler(Handler):
             return  # nothing is written (all-or-nothing after an error: rolled back)
         rows.sort(key=itemgetter(3))  # the customer column (created, updated, version, customer)
         ids = reserve_ids(self.model, len(rows))
-        rows = list(map(add, zip(ids), rows))  # (id, *row), with no Python loop per row
+        rows = list(map(add, zip(ids, strict=True), rows))  # (id, *row), no Python loop
         self.writer.write(self.model, ("id", *self.new_columns), rows)
         record_history(self.model, ids, kind="+", user_id=self.ctx.user.pk, reason=self.ctx.reason)
 

@@ -252,3 +252,67 @@ def test_queued_rows_are_not_written_when_a_later_batch_fails(world, tmp_path):
     assert result.rolled_back and not result.written
     assert not Order.objects.filter(number__startswith="SR-").exists()
     assert not Order.history.filter(number__startswith="SR-").exists()
+
+
+@pytest.mark.django_db
+def test_row_writer_stores_what_bulk_writer_stores(world):
+    """Multi-row INSERTs (SQLite): full statements and the rest, fields left out get
+    their defaults, as with executemany/COPY."""
+    from django.db import connection
+
+    from guanxi.customers.bulk import BulkWriter
+    from guanxi.dataio.sqlwrite import ROWS_PER_INSERT, RowWriter
+
+    fields = ("created_at", "updated_at", "version", "customer", "number", "ordered_on")
+    fields += ("amount",)  # gross_margin, product_line, quantity: defaults
+    now = "2026-01-02 03:04:05"
+    n = 2 * ROWS_PER_INSERT + 234
+    rows = [
+        (now, now, 1, world.customer.pk, f"RW-{i:05d}", "2025-03-05", f"{i}.25") for i in range(n)
+    ]
+    columns = ("number", "customer", "ordered_on", "amount", "gross_margin", "product_line")
+    columns += ("quantity", "version", "created_at")
+
+    def stored(prefix):
+        return [
+            (number[len(prefix) :], *rest)
+            for number, *rest in Order.objects.filter(number__startswith=prefix)
+            .order_by("number")
+            .values_list(*columns)
+        ]
+
+    RowWriter(connection).write(Order, fields, rows)
+    BulkWriter(connection).write(Order, fields, [(*r[:4], "B" + r[4], *r[5:]) for r in rows])
+    ours, theirs = stored("RW-"), stored("BRW-")
+    assert len(ours) == n and ours == theirs
+    assert ours[-1][1:7] == (
+        world.customer.pk,
+        dt.date(2025, 3, 5),
+        Decimal(f"{n - 1}.25"),
+        None,
+        "",
+        1,
+    )
+
+
+@pytest.mark.django_db
+def test_row_writer_failing_row_raises_and_the_transaction_keeps_nothing(world):
+    """INSERT OR FAIL keeps the rows before a failing one in its statement; the error
+    is Django's, and the surrounding transaction (the import's) rolls them back."""
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the multi-row INSERT is SQLite's; PostgreSQL writes with COPY")
+
+    from guanxi.dataio.sqlwrite import ROWS_PER_INSERT, RowWriter
+
+    fields = ("created_at", "updated_at", "version", "customer", "number", "ordered_on")
+    fields += ("amount",)
+    now = "2026-01-02 03:04:05"
+    rows = [
+        (now, now, 1, world.customer.pk, f"RF-{i}", "2025-03-05", "-1" if i == 600 else "1")
+        for i in range(ROWS_PER_INSERT + 300)
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RowWriter(connection).write(Order, fields, rows)
+    assert not Order.objects.filter(number__startswith="RF-").exists()
