@@ -347,8 +347,8 @@ class OrderHandler(ChildHandler):
         if cids is None:
             return False
         numbers = cols.values["number"]
-        if self.pairs(Order, "number", numbers):
-            return False
+        if self.any_exists(Order, "number", numbers):
+            return False  # updates, unchanged rows or another rep's orders: `process`
         dupes = self.seen.repeats(rows, numbers)
         if dupes:
             for row, first in dupes.items():
