@@ -36,6 +36,7 @@ Rows = Sequence[tuple[int, dict[str, Any]]]
 OTHER_BOOK = "exists in another rep's book"
 # in-file keys kept in memory (12 bytes each: ≈ 12 MB) before they are spilled to disk
 SEEN_IN_MEMORY = 1 << 20
+SEEN_RUN = 1 << 18  # runs are not merged beyond this: a merge's copy stays ≤ 3 MB
 _NO_ROW = -1
 
 
@@ -44,12 +45,13 @@ class SeenKeys:
 
     Keys are kept as their 64-bit `hash()` (stable within the process that runs the
     import) with the row that first had them, in sorted numpy arrays ("runs", merged
-    like a binary counter: at most ~log2(keys / batch) of them): a batch is checked
-    with one `searchsorted` per run, no Python loop per key. Past `memory_keys` the
-    runs are spilled, sorted, into a rowid table of a temporary SQLite file, and every
-    later batch goes there with one sorted INSERT OR IGNORE, so memory stays bounded
-    however long the file is. Two different keys sharing a hash (odds ~1 in 10^7 at a
-    million rows) would be reported as a duplicate, never silently merged.
+    like a binary counter up to SEEN_RUN keys: about a dozen runs at a million keys):
+    a batch is checked with one `searchsorted` per run, no Python loop per key. Past
+    `memory_keys` the runs are spilled, sorted, into a rowid table of a temporary
+    SQLite file, and every later batch goes there with one sorted INSERT OR IGNORE, so
+    memory stays bounded however long the file is. Two different keys sharing a hash
+    (odds ~1 in 10^7 at a million rows) would be reported as a duplicate, never
+    silently merged.
     """
 
     def __init__(self, memory_keys: int = SEEN_IN_MEMORY) -> None:
@@ -74,7 +76,7 @@ class SeenKeys:
         hashes = np.fromiter(map(hash, keys), np.int64, n)
         order = np.argsort(hashes, kind="stable")  # equal hashes keep row order
         hashes = hashes[order]
-        rows_sorted = np.fromiter(rows, np.int64, n)[order]
+        rows_sorted = np.fromiter(rows, np.int32, n)[order]  # row numbers < 2^31
         first = np.ones(n, dtype=bool)  # the first row of each key in this batch
         np.not_equal(hashes[1:], hashes[:-1], out=first[1:])
         starts = np.flatnonzero(first)
@@ -127,7 +129,7 @@ class SeenKeys:
         self.runs.append((hashes, rows))
         self.count += len(hashes)
         runs = self.runs
-        while len(runs) > 1 and len(runs[-2][0]) <= len(runs[-1][0]):
+        while len(runs) > 1 and len(runs[-2][0]) <= len(runs[-1][0]) <= SEEN_RUN // 2:
             (b_h, b_row), (a_h, a_row) = runs.pop(), runs.pop()
             at = np.searchsorted(a_h, b_h)
             runs.append((np.insert(a_h, at, b_h), np.insert(a_row, at, b_row)))

@@ -126,10 +126,14 @@ def test_seen_keys_in_memory_then_spilled():
     seen.close()
 
 
-@pytest.mark.parametrize("memory_keys", [10**6, 40, 0])
-def test_seen_keys_equal_a_plain_dict(memory_keys):
-    """Against the obvious per-row dict, over many batches: in memory (runs merged),
-    spilled mid-way and spilled from the start; results in row order."""
+@pytest.mark.parametrize("memory_keys,run_cap", [(10**6, 1 << 18), (10**6, 16), (40, 16), (0, 16)])
+def test_seen_keys_equal_a_plain_dict(memory_keys, run_cap, monkeypatch):
+    """Against the obvious per-row dict, over many batches: in memory (runs merged, and
+    runs capped so that many stay apart), spilled mid-way and spilled from the start;
+    results in row order."""
+    from guanxi.dataio import upsert
+
+    monkeypatch.setattr(upsert, "SEEN_RUN", run_cap)
     rng = random.Random(memory_keys)
     seen = SeenKeys(memory_keys=memory_keys)
     first: dict[str, int] = {}
@@ -148,6 +152,9 @@ def test_seen_keys_equal_a_plain_dict(memory_keys):
         got = seen.first_rows(keyed)
         assert got == expected and list(got) == sorted(got)
     assert (seen.db is not None) == (memory_keys < 400)
+    if seen.db is None:
+        sizes = [len(h) for h, _rows in seen.runs]
+        assert sum(sizes) == len(first) and max(sizes) <= max(run_cap, 30)
     seen.close()
 
 
