@@ -80,6 +80,15 @@ def db_value(value):
     return value
 
 
+def row_value(value):
+    """`db_value` for a row written in bulk (RowWriter): on PostgreSQL a timestamp as
+    ISO text, which COPY reads as is; formatting datetime objects row by row was a
+    quarter of the client's COPY time."""
+    if isinstance(value, dt.datetime) and connection.vendor == "postgresql":
+        return value.isoformat()
+    return db_value(value)
+
+
 def db_column(model: type[models.Model], name: str) -> Callable[[list], list]:
     """`db_value` for one field over a whole column of a batch, chosen once per field.
 
@@ -98,7 +107,7 @@ def db_column(model: type[models.Model], name: str) -> Callable[[list], list]:
 
         return column
     if internal == "DateTimeField":
-        return lambda values: list(map(db_value, values))
+        return lambda values: list(map(row_value, values))
     return lambda values: values
 
 

@@ -26,7 +26,15 @@ from guanxi.customers.models import Customer, OwnershipChange
 from guanxi.customers.numbering import reserve_customer_numbers
 
 from .mapping import targets
-from .sqlwrite import IN_CHUNK, RowWriter, db_value, record_history, reserve_ids, update_rows
+from .sqlwrite import (
+    IN_CHUNK,
+    RowWriter,
+    db_value,
+    record_history,
+    reserve_ids,
+    row_value,
+    update_rows,
+)
 from .validate import Columns
 
 if TYPE_CHECKING:
@@ -321,8 +329,9 @@ class Handler:
         return rows
 
     def base_values(self) -> tuple[str, str, int]:
-        now = db_value(self.ctx.now)
-        return now, now, 1  # created_at, updated_at, version
+        """created_at, updated_at, version of new rows, as bulk writes take them."""
+        now = row_value(self.ctx.now)
+        return now, now, 1
 
 
 # --- customers ----------------------------------------------------------------
