@@ -165,6 +165,21 @@ class SeenKeys:
             self._file.close()
 
 
+def _pg_list(keys: list) -> tuple[str, Any]:
+    """PostgreSQL: a set-returning expression over `keys` (non-empty) and its parameter.
+
+    Text keys go as one string the server splits: psycopg dumps a list parameter value
+    by value in Python (a tenth of the client's time at 100k orders). A key holding the
+    separator (the joined text then has more of them) falls back to an array.
+    """
+    if isinstance(keys[0], str):
+        joined = "\x1f".join(keys)
+        if joined.count("\x1f") == len(keys) - 1:
+            return "unnest(string_to_array(%s, chr(31)))", joined
+        return "unnest(%s::text[])", keys
+    return "unnest(%s::bigint[])", keys
+
+
 @dataclass
 class Context:
     user: Any
@@ -263,12 +278,12 @@ class Handler:
                 # no fresh statistics — a table the import itself is filling, or one
                 # loaded since the last ANALYZE (2× slower at 100k customers, and a scan
                 # of every order written so far for each batch of a large file).
-                cast = "bigint[]" if isinstance(keys[0], int) else "text[]"
+                listed, param = _pg_list(keys)
                 table = qn(model._meta.db_table)
                 cursor.execute(
-                    f"SELECT m.{col}, m.id FROM unnest(%s::{cast}) AS k(v) CROSS JOIN LATERAL "  # noqa: S608
+                    f"SELECT m.{col}, m.id FROM {listed} AS k(v) CROSS JOIN LATERAL "  # noqa: S608
                     f"(SELECT {col}, id FROM {table} WHERE {col} = k.v{where} OFFSET 0) AS m",
-                    [keys],
+                    [param],
                 )
                 return cursor.fetchall()
             if connection.vendor == "sqlite":
@@ -296,10 +311,11 @@ class Handler:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # an index-only probe per key (see `pairs`: no plan from missing statistics)
+                listed, param = _pg_list(keys)
                 cursor.execute(
-                    f"SELECT 1 FROM unnest(%s::text[]) AS k(v) WHERE EXISTS "  # noqa: S608
+                    f"SELECT 1 FROM {listed} AS k(v) WHERE EXISTS "  # noqa: S608
                     f"(SELECT 1 FROM {table} WHERE {col} = k.v OFFSET 0) LIMIT 1",
-                    [keys],
+                    [param],
                 )
                 return cursor.fetchone() is not None
             run = connection.connection.execute if connection.vendor == "sqlite" else None

@@ -323,3 +323,28 @@ def test_row_writer_failing_row_raises_and_the_transaction_keeps_nothing(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         RowWriter(connection).write(Order, fields, rows)
     assert not Order.objects.filter(number__startswith="RF-").exists()
+
+
+@pytest.mark.django_db
+def test_key_probes_find_keys_holding_any_character(world):
+    """Key probes (`pairs`, `any_exists`) send PostgreSQL text keys as one string split
+    by the server; a key holding the separator goes as an array, and is found alike."""
+    from guanxi.customers.models import Customer
+    from guanxi.dataio.upsert import Handler
+
+    odd = "A\x1fB"
+    world.customer.external_id = odd
+    world.customer.save()
+    world.other_customer.external_id = "EXT-2"
+    world.other_customer.save()
+    handler = Handler.__new__(Handler)
+    for keys in ([odd, "EXT-2", "nope"], ["EXT-2", "nope"], [odd]):
+        found = sorted(handler.pairs(Customer, "external_id", keys))
+        expected = sorted(
+            (k, pk)
+            for k, pk in ((odd, world.customer.pk), ("EXT-2", world.other_customer.pk))
+            if k in keys
+        )
+        assert found == expected
+        assert handler.any_exists(Customer, "external_id", keys) == bool(expected)
+    assert not handler.any_exists(Customer, "external_id", ["A", "B", "nope"])
