@@ -166,6 +166,8 @@ class Customer(VersionedModel, SoftDeleteModel):
             # duplicate matching (customers/matching.py): IN (...) on normalised keys
             models.Index(fields=["name_key"], name="cust_name_key"),
             models.Index(fields=["phone_key"], name="cust_phone_key"),
+            # scoring nightly run: customers created since the last run's reference date
+            models.Index(fields=["created_at"], name="cust_created"),
         ]
         constraints = [
             # import upsert key; partial so that many customers have none
@@ -360,6 +362,8 @@ class Interaction(VersionedModel):
             models.Index(fields=["customer", "-occurred_at"], name="inter_customer_time"),
             # a rep's activity per day (daily report)
             models.Index(fields=["owner", "occurred_at"], name="inter_owner_time"),
+            # scoring nightly run: interactions that crossed the interaction window's edges
+            models.Index(fields=["occurred_at"], name="inter_time"),
             # alerts: planned follow-ups not logged (only rows that plan one)
             models.Index(
                 fields=["next_action_due"],

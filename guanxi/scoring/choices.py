@@ -176,6 +176,11 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class RunMode(models.TextChoices):
+    FULL = "full", _("Full: every customer from the raw data")
+    NIGHTLY = "nightly", _("Nightly: changed customers and crossed thresholds")
+
+
 # Labels per dimension, for rendering history and explanations.
 DIMENSION_CHOICES = {
     "value_tier": ValueTier,

@@ -61,10 +61,17 @@ COLUMNS = (
 )  # fmt: skip
 
 
+# Temporary table of customer ids a run restricts the facts to (only="table").
+ID_TABLE = "scoring_run_ids"
+
+
 def _restrict(col: str, only: str) -> str:
-    """Extra WHERE condition: every customer, one (`= %s`) or a list (`IN (...)`)."""
+    """Extra WHERE condition: every customer, one (`= %s`), a list (`IN (...)`) or
+    the ids in the temporary table ID_TABLE."""
     if only == "all":
         return ""
+    if only == "table":
+        return f"AND {col} IN (SELECT customer_id FROM {ID_TABLE})"  # noqa: S608
     return f"AND {col} = %s" if only == "one" else f"AND {col} IN ({{ids}})"
 
 
@@ -80,6 +87,19 @@ def _date_sql(day: dt.date) -> str:
     return f"'{day.isoformat()}'"
 
 
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def order_window_edges(std: Standard) -> list[int]:
+    """Every k for which the order facts test `ordered_on >= as_of - k` (the window,
+    its recent half, its quarters); the nightly run refreshes the customers with an
+    order on an edge that moved (nightly.py)."""
+    w = int(std.sales_days)
+    quarters = {_ceil_div(q * w, 4) - 1 for q in range(1, 5)}
+    return sorted({w - 1, (w - 1) // 2, *quarters})
+
+
 def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
     """Per scored customer (live, created by the end of as_of) with orders on or
     before as_of: the order facts, one GROUP BY.
@@ -93,16 +113,13 @@ def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
     def since(days: int) -> str:  # orders with d <= days
         return f"o.ordered_on >= {_date_sql(as_of - dt.timedelta(days=days))}"
 
-    def ceil_div(a: int, b: int) -> int:
-        return -(-a // b)
-
     window, recent = since(w - 1), since((w - 1) // 2)
     total = v["sum"]
     quarters = " + ".join(
-        f"MAX(CASE WHEN {since(ceil_div((q + 1) * w, 4) - 1)} AND NOT "
-        f"{since(ceil_div(q * w, 4) - 1)} THEN 1 ELSE 0 END)"
+        f"MAX(CASE WHEN {since(_ceil_div((q + 1) * w, 4) - 1)} AND NOT "
+        f"{since(_ceil_div(q * w, 4) - 1)} THEN 1 ELSE 0 END)"
         if q
-        else f"MAX(CASE WHEN {since(ceil_div(w, 4) - 1)} THEN 1 ELSE 0 END)"
+        else f"MAX(CASE WHEN {since(_ceil_div(w, 4) - 1)} THEN 1 ELSE 0 END)"
         for q in range(4)
     )
     return f"""
@@ -143,8 +160,9 @@ def facts_query(
     order_facts: str | None = None,
 ) -> tuple[str, list[Any]]:
     """The one facts statement and its parameters. `only` is "all", "one" (`ids` holds
-    the customer) or "ids"; `offset` is a fixed UTC offset for SQLite's local dates;
-    `order_facts` names a table already holding `order_facts_query`'s rows."""
+    the customer), "ids" or "table" (the ids in ID_TABLE); `offset` is a fixed UTC
+    offset for SQLite's local dates; `order_facts` names a table already holding
+    `order_facts_query`'s rows."""
     v = _vendor_sql()
     tz = settings.TIME_ZONE
     created, created_p = local_date_sql("c.created_at", tz, offset)
@@ -206,7 +224,7 @@ WHERE c.deleted_at IS NULL AND c.created_at < %s {_restrict("c.id", only)}
     end = _end_of(as_of)
     recent = day_start(as_of - dt.timedelta(days=std.interaction_days - 1))
     recent_v = ops.adapt_datetimefield_value(recent)
-    one = [] if only == "all" else list(ids)
+    one = [] if only in ("all", "table") else list(ids)
     if only == "ids":
         sql = sql.replace("{ids}", ", ".join(["%s"] * len(one)))
     orders = [] if order_facts else [end, *one]

@@ -1,7 +1,9 @@
-"""The set-based full run: every score of every customer computed inside the database.
+"""Scoring inside the database: every score of many customers computed by SQL.
 
-  1. the facts statement (facts.py) fills a temporary table, one row per customer;
-  2. the population cut-offs are computed from the buyers' four columns (population.py);
+  1. the stored facts (nightly.store_facts: one row per scored customer, built by the
+     facts statement of facts.py) give the run's facts table, with day offsets, for
+     every customer (full run) or for the nightly run's candidates;
+  2. the population cut-offs are computed from the buyers' columns (population.py);
   3. one INSERT … SELECT stages every score column (sqlscore.py restates rules.py);
   4. the customers whose tier, grade, class or rating moved are found by a join; only
      they are scored again by the pure rules, for the history with its explanation;
@@ -21,15 +23,10 @@ from typing import Any
 from django.db import connection
 
 from . import rules
-from .facts import (
-    COLUMNS,
-    facts_query,
-    order_facts_query,
-    row_to_facts,
-    sqlite_fixed_offset,
-)
+from .facts import COLUMNS, order_facts_query, row_to_facts
 from .facts_types import Facts
 from .models import CustomerMaturity, CustomerScore, ScoreChange
+from .models_facts import CustomerFacts
 from .population import cutoffs_from_columns
 from .results import DIMENSIONS, Cutoffs
 from .sqlscore import lit, score_select
@@ -39,13 +36,14 @@ ORDERS = "scoring_run_orders"
 FACTS = "scoring_run_facts"
 STAGE = "scoring_run_scores"
 SCORE_TABLE = CustomerScore._meta.db_table
+STORED = CustomerFacts._meta.db_table
 MATURITY_TABLE = CustomerMaturity._meta.db_table
 CHANGE_TABLE = ScoreChange._meta.db_table
 CHUNK = 2000
 WORK_MEM = "256MB"
 
 
-def _pg() -> bool:
+def is_pg() -> bool:
     return connection.vendor == "postgresql"
 
 
@@ -53,19 +51,19 @@ def _no_jit(cursor: Any) -> None:
     """PostgreSQL's JIT compiles the scores' large CASE trees for longer than it saves
     (measured at 1M customers: 13 s of compiling for a 5 s statement). It does pay off
     on the facts aggregates (0.3 s of compiling), which run before this is set."""
-    if _pg():
+    if is_pg():
         cursor.execute("SET LOCAL jit = off")
 
 
 def _days_since(column: str) -> str:
-    if _pg():
+    if is_pg():
         return f"(%s::date - f.{column})"
     return f"CAST(julianday(%s) - julianday(f.{column}) AS INTEGER)"
 
 
-def _temp(name: str, select: str) -> str:
+def temp_table(name: str, select: str) -> str:
     """CREATE TEMP TABLE … AS; on PostgreSQL dropped with the transaction."""
-    drop = "ON COMMIT DROP " if _pg() else ""
+    drop = "ON COMMIT DROP " if is_pg() else ""
     return f"CREATE TEMP TABLE {name} {drop}AS {select}"
 
 
@@ -79,16 +77,16 @@ def build_order_facts(as_of: dt.date, std: Standard) -> None:
     """The order facts of every customer with orders: the one pass over the orders."""
     sql, params = order_facts_query(as_of, std)
     with connection.cursor() as cursor:
-        if _pg():  # one batch job: hash joins and sorts in memory, not 256 temp batches
+        if is_pg():  # one batch job: hash joins and sorts in memory, not 256 temp batches
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(f"DROP TABLE IF EXISTS {ORDERS}")
-        cursor.execute(_temp(ORDERS, sql), params)
+        cursor.execute(temp_table(ORDERS, sql), params)
 
 
-def build_facts(as_of: dt.date, std: Standard) -> int:
-    """Fill the facts table (facts.COLUMNS + day offsets rec/ten/dsi/age) from the
-    order facts (`build_order_facts` first) and the other child tables; returns rows."""
-    sql, params = facts_query(as_of, std, "all", offset=sqlite_fixed_offset(), order_facts=ORDERS)
+def build_facts(as_of: dt.date, candidates: str | None = None) -> int:
+    """The run's facts table: the stored facts (facts.COLUMNS) plus the day offsets
+    rec/ten/dsi/age, of every scored customer or of those in the table `candidates`;
+    returns rows."""
     day = connection.ops.adapt_datefield_value(as_of)
     offsets = ", ".join(
         f"{_days_since(col)} AS {name}"
@@ -99,23 +97,28 @@ def build_facts(as_of: dt.date, std: Standard) -> int:
             ("created_on", "age"),
         )
     )
+    where = (
+        f"WHERE f.customer_id IN (SELECT customer_id FROM {candidates})"  # noqa: S608
+        if candidates
+        else ""
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {FACTS}")
         cursor.execute(
-            _temp(FACTS, f"SELECT f.*, {offsets} FROM ({sql}) f"),  # noqa: S608
-            [day, day, day, day, *params],  # the offsets come first in the text
+            temp_table(FACTS, f"SELECT f.*, {offsets} FROM {STORED} f {where}"),  # noqa: S608
+            [day, day, day, day],
         )
         cursor.execute(f"SELECT COUNT(*) FROM {FACTS}")  # noqa: S608
         return int(cursor.fetchone()[0])
 
 
 def buyers_query(as_of: dt.date) -> tuple[str, list[Any]]:
-    """The scored customers with orders (`build_order_facts` first): customer_id,
-    last_on, rec, n_days, sales, profit_x — what the cut-offs and R/F/M read."""
+    """The scored customers with orders, from the stored facts: customer_id, last_on,
+    rec, n_days, sales, profit_x — what the cut-offs and R/F/M read."""
     day = connection.ops.adapt_datefield_value(as_of)
     sql = (
         f"SELECT f.customer_id, f.last_on, {_days_since('last_on')} AS rec, f.n_days, "  # noqa: S608
-        f"f.sales, f.profit_x FROM {ORDERS} f"
+        f"f.sales, f.profit_x FROM {STORED} f WHERE f.last_on IS NOT NULL"
     )
     return sql, [day]
 
@@ -136,7 +139,7 @@ def _sorted_column(sql: str, params: list[Any], column: str) -> list[int]:
 
 
 def cutoffs(std: Standard, as_of: dt.date) -> Cutoffs:
-    """Population cut-offs from the buyers' columns (needs `build_order_facts`)."""
+    """Population cut-offs from the buyers' columns of the stored facts."""
     sql, params = buyers_query(as_of)
     sales = _sorted_column(sql, params, "sales")
     pyramid = sales if std.pyramid_metric != "profit" else _sorted_column(sql, params, "profit_x")
@@ -151,12 +154,12 @@ def cutoffs(std: Standard, as_of: dt.date) -> Cutoffs:
 
 def stage_scores(std: Standard, cut: Cutoffs, as_of: dt.date, now: dt.datetime) -> int:
     """Every score column of every customer into the stage table; returns rows."""
-    stamp = now.isoformat() if _pg() else str(connection.ops.adapt_datetimefield_value(now))
-    select, _cols = score_select(std, cut, as_of, stamp, FACTS, _pg())
+    stamp = now.isoformat() if is_pg() else str(connection.ops.adapt_datetimefield_value(now))
+    select, _cols = score_select(std, cut, as_of, stamp, FACTS, is_pg())
     with connection.cursor() as cursor:
         _no_jit(cursor)
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        cursor.execute(_temp(STAGE, select))
+        cursor.execute(temp_table(STAGE, select))
         cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")  # noqa: S608
         return int(cursor.fetchone()[0])
 
@@ -208,9 +211,9 @@ def rescore(ids: Sequence[int], std: Standard, cut: Cutoffs, as_of: dt.date) -> 
 def new_maturity(now: dt.datetime, as_of: dt.date, version: int) -> int:
     """Unclassified customers start at class 0 (rules.maturity_auto), set-based,
     with one history row each. Returns rows written."""
-    stamp = now if _pg() else connection.ops.adapt_datetimefield_value(now)
+    stamp = now if is_pg() else connection.ops.adapt_datetimefield_value(now)
     reason = json.dumps({"after": [["mt_new", {}]]})
-    reason_sql = "CAST(%s AS jsonb)" if _pg() else "%s"
+    reason_sql = "CAST(%s AS jsonb)" if is_pg() else "%s"
     day = connection.ops.adapt_datefield_value(as_of)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -244,15 +247,18 @@ def broken_promises(as_of: dt.date) -> list[Facts]:
 def merge(columns: Sequence[str]) -> int:
     """The staged scores into the score table: rows whose content changed are updated
     (one UPDATE … FROM, a hash join), new customers inserted; a row equal in all but
-    `computed_at` is left alone, so a rerun on the same data writes nothing.
-    Returns the rows written."""
-    pg = _pg()
+    `computed_at` and `as_of` is left alone, so a rerun on the same data, or a later
+    day that changed nothing, writes nothing (a row's as_of is the reference date of
+    the run that last changed it). Returns the rows written."""
+    pg = is_pg()
     same = "IS NOT DISTINCT FROM" if pg else "IS"
     # SQLite's UPDATE … FROM takes no alias for its target: name the table itself
     old = "s" if pg else SCORE_TABLE
     target = f"{SCORE_TABLE} AS s" if pg else SCORE_TABLE
     payload = [c for c in columns if c != "customer_id"]
-    differs = " OR ".join(f"NOT ({old}.{c} {same} st.{c})" for c in payload if c != "computed_at")
+    differs = " OR ".join(
+        f"NOT ({old}.{c} {same} st.{c})" for c in payload if c not in ("computed_at", "as_of")
+    )
     sets = ", ".join(f"{c} = st.{c}" for c in payload)
     cols = ", ".join(columns)
     with connection.cursor() as cursor:
@@ -269,6 +275,10 @@ def merge(columns: Sequence[str]) -> int:
 
 
 def matrix_counts() -> dict[str, int]:
+    """Scored customers per matrix label (the population: stored facts' customers)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT matrix, COUNT(*) FROM {STAGE} GROUP BY matrix")  # noqa: S608
+        cursor.execute(
+            f"SELECT s.matrix, COUNT(*) FROM {SCORE_TABLE} s "  # noqa: S608
+            f"JOIN {STORED} f ON f.customer_id = s.customer_id GROUP BY s.matrix"
+        )
         return {(m or "-"): int(n) for m, n in cursor.fetchall()}

@@ -10,6 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import choices
+from .models_facts import CustomerFacts, FactsChange
+
+__all__ = ["CustomerFacts", "FactsChange"]
 
 
 class ClassificationStandard(models.Model):
@@ -71,6 +74,11 @@ class ScoringRun(models.Model):
     )
     trigger = models.CharField(_("trigger"), max_length=40, blank=True)
     customers = models.PositiveIntegerField(_("customers"), default=0)
+    # "" for runs before stored facts existed (a nightly run cannot build on them)
+    mode = models.CharField(
+        _("mode"), max_length=8, choices=choices.RunMode.choices, blank=True, default=""
+    )
+    rescored = models.PositiveIntegerField(_("customers rescored"), default=0)
     changes = models.PositiveIntegerField(_("changes"), default=0)
     cutoffs = models.JSONField(_("population cut-offs"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
@@ -111,7 +119,6 @@ class CustomerScore(models.Model):
     margin = models.DecimalField(
         _("gross margin (%)"), max_digits=9, decimal_places=2, null=True, blank=True
     )
-    recency_days = models.IntegerField(_("days since last order"), null=True, blank=True)
     frequency = models.IntegerField(_("order days in the window"), default=0)
     interactions_recent = models.IntegerField(_("recent interactions"), default=0)
     last_order_on = models.DateField(_("last order"), null=True, blank=True)

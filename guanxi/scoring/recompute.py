@@ -1,12 +1,14 @@
 """Recompute scores: set-based for everyone, or incrementally for one customer.
 
-Full run (`recompute_all`), in ONE transaction, so a crash leaves every customer
-fully old or fully new: set-based inside the database (fullrun.py: facts table,
-cut-offs, every score by SQL restating the pure rules, history of the customers that
-moved, one merge). Its stored scores carry no reasons; they are derived on read
-(explain.py). A dry run (`write=False`) scores everyone with the pure rules in memory.
-`recompute_customer` runs the same facts SQL restricted to one customer with the
-cut-offs of the last full run and the pure rules, and stores the reasons.
+`recompute_all` runs in ONE transaction, so a crash leaves every customer fully old
+or fully new: set-based inside the database (fullrun.py: facts table, cut-offs,
+every score by SQL restating the pure rules, history of the customers that moved,
+one merge). A nightly run does the same for the customers whose scores can have
+changed since the previous run (nightly.py); a full run for everyone. Stored scores
+carry no reasons; they are derived on read (explain.py). A dry run (`write=False`)
+scores everyone with the pure rules in memory. `recompute_customer` runs the same
+facts SQL restricted to one customer with the cut-offs of the last run and the pure
+rules, and stores the reasons.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import bulkwrite, fullrun, rules
+from . import bulkwrite, fullrun, nightly, rules
 from .facts import load_facts
 from .facts_types import Facts
-from .models import CustomerMaturity, CustomerScore, ScoreChange, ScoringRun
+from .models import CustomerMaturity, CustomerScore, FactsChange, ScoreChange, ScoringRun
 from .population import compute_cutoffs
 from .results import DIMENSIONS, Cutoffs, Scores
 from .standards import parse_standard
@@ -38,7 +40,7 @@ MATURITY_TABLE = CustomerMaturity._meta.db_table
 CHANGE_TABLE = ScoreChange._meta.db_table
 SCORE_COLUMNS = (
     "customer_id", "standard_version", "as_of", "computed_at", "sales", "profit", "margin",
-    "recency_days", "frequency", "interactions_recent", "last_order_on", "last_interaction_on",
+    "frequency", "interactions_recent", "last_order_on", "last_interaction_on",
     "value_tier", "potential_score", "potential_tier", "matrix", "r", "f", "m", "rfm_segment",
     "four_class", "four_class_exact", "health_score", "health_grade", "health_problem",
     "next_evaluation_on", "lead_score", "lead_grade", "lead_qualified", "lifecycle",
@@ -67,6 +69,7 @@ class RunSummary:
     # Only a dry run (write=False) keeps every Scores object; a written run keeps counts.
     scores: list[Scores] = field(default_factory=list, repr=False)
     matrix_counts: dict[str, int] = field(default_factory=dict)
+    rescored: int = 0  # customers scored again (all of them in a full run)
 
 
 def _matrix_counts(scores: Iterable[Scores]) -> dict[str, int]:
@@ -82,7 +85,7 @@ def score_row(s: Scores, computed_at: dt.datetime) -> tuple[Any, ...]:
     reasons = json.dumps(s.reasons, ensure_ascii=False, separators=(",", ":"))
     return (
         s.customer_id, s.standard_version, s.as_of, computed_at, _cents(s.sales),
-        _cents(s.profit), margin, s.recency_days, s.frequency, s.interactions_recent,
+        _cents(s.profit), margin, s.frequency, s.interactions_recent,
         s.last_order_on, s.last_interaction_on, s.value_tier, s.potential_score,
         s.potential_tier, s.matrix, s.r, s.f, s.m, s.rfm_segment, s.four_class,
         s.four_class_exact, s.health_score, s.health_grade, s.health_problem,
@@ -245,62 +248,81 @@ def recompute_all(
     progress: Progress | None = None,
     trigger: str = "manual",
     write: bool = True,
+    full: bool = False,
+    counts: bool = False,
 ) -> RunSummary:
-    """Score every live customer as of `as_of` (default today) in one transaction."""
+    """Score every live customer as of `as_of` (default today) in one transaction.
+
+    A nightly run (the default when a previous run's stored facts can be trusted)
+    refreshes and rescores only the customers whose scores can have changed
+    (nightly.py); `full` rebuilds every customer's facts from the raw tables and
+    rescores everyone. Both store the same scores. `counts` fills matrix_counts."""
     started = time.monotonic()
     as_of = as_of or timezone.localdate()
     report = progress or (lambda phase, done, total: None)
     from .services import standard_ensure_active
 
     std = parse_standard(standard_ensure_active())
-    run = None
-    if write:
-        run = ScoringRun.objects.create(as_of=as_of, standard_version=std.version, trigger=trigger)
+    if not write:  # a dry run keeps every Scores object, with its reasons
+        with transaction.atomic():
+            facts = load_facts(as_of=as_of, standard=std)
+            report("facts", len(facts), len(facts))
+            cut = compute_cutoffs(facts, std)
+            scores = [rules.score(f, std, cut) for f in facts]
+            report("scores", len(scores), len(scores))
+        return RunSummary(
+            None, as_of, std.version, len(scores), 0, 0.0, scores, _matrix_counts(scores)
+        )
+    run = ScoringRun.objects.create(as_of=as_of, standard_version=std.version, trigger=trigger)
     try:
         with transaction.atomic():
-            if not write:  # a dry run keeps every Scores object, with its reasons
-                facts = load_facts(as_of=as_of, standard=std)
-                report("facts", len(facts), len(facts))
-                cut = compute_cutoffs(facts, std)
-                scores = [rules.score(f, std, cut) for f in facts]
-                report("scores", len(scores), len(scores))
-                return RunSummary(
-                    None, as_of, std.version, len(scores), 0, 0.0, scores, _matrix_counts(scores)
-                )
-            bulkwrite.lock_all([SCORE_TABLE, MATURITY_TABLE])
-            fullrun.build_order_facts(as_of, std)
+            bulkwrite.lock_all([SCORE_TABLE, MATURITY_TABLE, nightly.FACTS_TABLE])
+            previous = None if full else nightly.previous_run(std, as_of)
+            nightly.take_log()  # before the facts are read: see nightly.take_log
+            nightly.refresh_ids(None if previous is None else previous.as_of, as_of, std)
+            population = nightly.store_facts(as_of, std, everyone=previous is None)
+            report("facts", population, population)
             cut = fullrun.cutoffs(std, as_of)
-            total = fullrun.build_facts(as_of, std)
-            report("facts", total, total)
+            short = previous and nightly.build_candidates(previous, as_of, std, cut)
+            rescored = fullrun.build_facts(as_of, None if short is None else nightly.CANDIDATES)
             now = timezone.now()
-            written = fullrun.stage_scores(std, cut, as_of, now)
-            report("scores", written, total)
+            fullrun.stage_scores(std, cut, as_of, now)
+            report("scores", rescored, population)
             moved = fullrun.changed_customers()
             old = _old_scores_of(moved)
             moves = diff_moves(old, fullrun.rescore(moved, std, cut, as_of))
             changes = change_rows(moves, now)  # reads the old reasons: before the merge
-            changes_count = len(changes) + fullrun.new_maturity(now, as_of, std.version)
-            changes_count += apply_maturity(fullrun.broken_promises(as_of), now, std.version)
+            broken = fullrun.broken_promises(as_of)
+            with nightly.facts_kept_current():
+                changes_count = len(changes) + fullrun.new_maturity(now, as_of, std.version)
+                changes_count += apply_maturity(broken, now, std.version)
+            nightly.note_maturity_moves([f.customer_id for f in broken])
             bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, changes)
             fullrun.merge(SCORE_COLUMNS)
-            matrix = fullrun.matrix_counts()
+            nightly.forget_log()
+            matrix = fullrun.matrix_counts() if counts else {}
             fullrun.drop_tables()
-            report("write", written, total)
+            nightly.drop_tables()
+            report("write", rescored, population)
             ScoringRun.objects.filter(pk=run.pk).update(
                 status="done",
                 finished_at=timezone.now(),
-                customers=written,
+                mode="full" if previous is None else "nightly",
+                customers=population,
+                rescored=rescored,
                 changes=changes_count,
                 cutoffs=cut.to_json(),
             )
     except Exception as exc:
-        if run is not None and not connection.needs_rollback:
+        if not connection.needs_rollback:
             ScoringRun.objects.filter(pk=run.pk).update(
                 status="failed", finished_at=timezone.now(), error=repr(exc)[:2000]
             )
         raise
     seconds = time.monotonic() - started
-    return RunSummary(run.pk, as_of, std.version, written, changes_count, seconds, [], matrix)
+    return RunSummary(
+        run.pk, as_of, std.version, population, changes_count, seconds, [], matrix, rescored
+    )
 
 
 def recompute_customer(customer_id: int, *, as_of: dt.date | None = None) -> Scores | None:
@@ -326,4 +348,6 @@ def recompute_customer(customer_id: int, *, as_of: dt.date | None = None) -> Sco
         apply_maturity(facts, now, std.version)
         bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, changes)
         bulkwrite.upsert_one(SCORE_TABLE, "customer_id", SCORE_COLUMNS, score_row(result, now))
+        # Scored as of another day than the last run: the next nightly run rescores it.
+        FactsChange.objects.create(customer_id=customer_id)
     return result

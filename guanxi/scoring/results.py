@@ -66,7 +66,6 @@ class Scores:
     sales: int  # cents in the sales window
     profit: int  # cents, rounded half up
     margin_hundredths: int | None  # gross margin in 1/100 %
-    recency_days: int | None
     frequency: int
     interactions_recent: int
     last_order_on: dt.date | None

@@ -183,6 +183,14 @@ def four_class(f: Facts, std: Standard) -> tuple[str, bool | None, list[Reason]]
     return band, False, [("fc_band", {"sales": cny(f.sales)}), *failures[band], fact]
 
 
+def next_evaluation(f: Facts, cycle: int) -> dt.date:
+    """The first day after as_of on the customer's evaluation cycle: every `cycle`
+    days counted from the day the customer was created. The date stays put until
+    it arrives (unlike as_of + cycle, which would never come)."""
+    age = max(0, (f.as_of - f.created_on).days)
+    return f.as_of + dt.timedelta(days=cycle - age % cycle)
+
+
 def health(f: Facts, std: Standard) -> tuple[int | None, str, str, dt.date | None, list[Reason]]:
     if not f.has_orders:
         return None, "", "", None, [("hs_none", {})]
@@ -202,7 +210,7 @@ def health(f: Facts, std: Standard) -> tuple[int | None, str, str, dt.date | Non
         key=lambda k: (-w[k] * (100 - comp[k]), HEALTH_COMPONENTS.index(k)),
     )
     problem = f"low_{problems[0]}" if problems else ""
-    next_on = f.as_of + dt.timedelta(days=int(grade.extra["next_days"]))
+    next_on = next_evaluation(f, int(grade.extra["next_days"]))
     sat_reason: Reason = (
         ("hs_satisfaction_unknown", {"score": comp["satisfaction"]})
         if sat is None
@@ -382,7 +390,6 @@ def score(f: Facts, std: Standard, cut: Cutoffs) -> Scores:
         sales=f.sales,
         profit=(f.profit_x + 5000) // 10000,
         margin_hundredths=None if margin is None else int((margin * 200 + 1) // 2),
-        recency_days=f.recency_days,
         frequency=f.order_days,
         interactions_recent=f.interactions_recent,
         last_order_on=f.last_order_on,

@@ -99,6 +99,12 @@ class Builder:
     def date(self, day: dt.date) -> str:
         return f"DATE '{day.isoformat()}'" if self.postgres else f"'{day.isoformat()}'"
 
+    def add_days(self, day: str, days: str) -> str:
+        """The date `days` (an integer expression) after the date `day`."""
+        if self.postgres:
+            return f"({day} + {days})"
+        return f"date({day}, ({days}) || ' days')"
+
     def least(self, *exprs: str) -> str:
         return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(exprs)})"
 
@@ -297,8 +303,9 @@ def _health(b: Builder, std: Standard, as_of: dt.date) -> dict[str, str]:
     none = f"WHEN NOT ({HAS_ORDERS})"
     problem = f"(CASE {none} THEN '' {' '.join(picks)} ELSE '' END)"
 
-    def due(grade: Band) -> str:
-        return b.date(as_of + dt.timedelta(days=int(grade.extra["next_days"])))
+    def due(grade: Band) -> str:  # rules.next_evaluation; age >= 0 in the population
+        cycle = int(grade.extra["next_days"])
+        return b.add_days(b.date(as_of), f"({cycle} - age % {cycle})")
 
     nxt = " ".join(f"WHEN {_ge('hs', g.min)} THEN {due(g)}" for g in std.health_grades[:-1])
     return {
@@ -452,7 +459,6 @@ def score_select(
             "(CASE WHEN margin_base = 0 THEN NULL ELSE "
             f"{_money(postgres, fdiv('2 * profit_x + margin_base', '2 * margin_base'))} END)",
         ),
-        ("recency_days", "rec"),
         ("frequency", "n_days"),
         ("interactions_recent", "n_recent"),
         ("last_order_on", "last_on"),

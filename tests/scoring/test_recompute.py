@@ -96,7 +96,7 @@ def test_as_of_counts_only_orders_and_interactions_on_or_before_it(world):
     OrderFactory(customer=world.customer, ordered_on=as_of + dt.timedelta(days=1), amount=9)
     recompute_all(as_of=as_of)
     score = CustomerScore.objects.get(customer=world.customer)
-    assert (score.as_of, score.sales, score.recency_days) == (as_of, Decimal("1000.00"), 0)
+    assert (score.as_of, score.sales, score.last_order_on) == (as_of, Decimal("1000.00"), as_of)
     assert score.last_interaction_on is None  # the fixture's interaction is from today
 
 

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from guanxi.scoring import rules
 from guanxi.scoring.facts_types import Facts
@@ -168,14 +170,28 @@ def test_health_weights_grade_problem_and_next_evaluation():
     healthy = buyer(sales_yuan=100_000, active_quarters=4, satisfaction=5, interactions_recent=6)
     score, grade, problem, next_on, _ = rules.health(healthy, std())
     assert (score, grade, problem) == (100, "healthy", "")
-    assert next_on == AS_OF + dt.timedelta(days=90)
+    # every 90 days from creation (2022-01-01, 911 days before): day 990 is the next
+    assert next_on == dt.date(2022, 1, 1) + dt.timedelta(days=990) == dt.date(2024, 9, 17)
     # seed 000 table 4, customer C: low repurchase (20%), low satisfaction (60)
     weak = buyer(sales_yuan=50_000, active_quarters=1, satisfaction=3, interactions_recent=3)
     score, grade, problem, next_on, reasons = rules.health(weak, std())
     # 0.30*50 + 0.25*25 + 0.25*60 + 0.20*50 = 46.25 -> 46
     assert (score, grade, problem) == (46, "at_risk", "low_repurchase")
-    assert next_on == AS_OF + dt.timedelta(days=14)
+    assert next_on == dt.date(2022, 1, 1) + dt.timedelta(days=14 * 66) == dt.date(2024, 7, 13)
     assert ("hs_repurchase", {"score": 25, "quarters": 1}) in reasons
+
+
+@given(created=st.integers(min_value=0, max_value=2000), cycle=st.integers(1, 120))
+def test_next_evaluation_stays_put_until_it_comes_then_moves_one_cycle(created, cycle):
+    born = AS_OF - dt.timedelta(days=created)
+    due = rules.next_evaluation(facts(created_on=born), cycle)
+    assert AS_OF < due <= AS_OF + dt.timedelta(days=cycle)
+    assert (due - born).days % cycle == 0
+    for step in range((due - AS_OF).days):  # the days until it comes: the same date
+        later = facts(created_on=born, as_of=AS_OF + dt.timedelta(days=step))
+        assert rules.next_evaluation(later, cycle) == due
+    on_the_day = facts(created_on=born, as_of=due)
+    assert rules.next_evaluation(on_the_day, cycle) == due + dt.timedelta(days=cycle)
 
 
 @pytest.mark.parametrize(

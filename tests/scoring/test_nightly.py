@@ -1,0 +1,408 @@
+"""The nightly run stores exactly what scoring everyone would.
+
+Random populations are scored by a full run, then changed (orders, interactions,
+profile fields, deletions, promises, new customers) and scored again by nightly runs
+whose reference date moves forwards, backwards or not at all. After every run the
+stored facts must equal the independent reference computation and every stored score
+the pure rules' result for those facts (the as_of column aside: a row keeps the date
+of the run that last changed it), so a threshold missing from thresholds.py, or a
+write the change log does not see, fails here. Runs on SQLite and PostgreSQL.
+"""
+
+import datetime as dt
+import os
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from guanxi.customers.models import Contact, Customer, Interaction, Need, Order
+from guanxi.scoring import nightly, rules, services
+from guanxi.scoring.facts import COLUMNS
+from guanxi.scoring.models import (
+    ClassificationStandard,
+    CreditProfile,
+    CustomerFacts,
+    CustomerMaturity,
+    FactsChange,
+    ScoreChange,
+    ScoringRun,
+)
+from guanxi.scoring.population import compute_cutoffs
+from guanxi.scoring.recompute import recompute_all, recompute_customer
+from guanxi.scoring.results import DIMENSIONS
+from guanxi.scoring.standards import default_config, parse_standard
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    InteractionFactory,
+    NeedFactory,
+    OrderFactory,
+    UserFactory,
+)
+
+from .reference import reference_facts
+from .test_equivalence import TZ, _build, _expected_row, _stored_rows, customer, money
+
+# Days that sit on the standards' thresholds and window edges (default and variants):
+# four classes 30/90/180/365, lifecycle 180/365, points rules 7/10/14/30, fixed R
+# cut-offs 30/60/90/180, window edges of W=365 and W=180, interaction windows 90/30.
+NEAR = sorted({t + e for t in (0, 7, 10, 14, 29, 30, 44, 60, 89, 90, 91, 134, 179, 180,
+                                182, 273, 364, 365) for e in (-1, 0, 1, 2)})  # fmt: skip
+near = st.sampled_from(NEAR)
+day_offset = near.map(lambda d: -d) | st.integers(min_value=-800, max_value=5)
+when = st.tuples(day_offset, st.integers(0, 1439))  # an interaction: day and minute
+# A customer built to sit near a threshold: few orders and interactions on edge days,
+# often recent activity (so that neither churn nor dormancy hides the other rules).
+near_customer = st.fixed_dictionaries(
+    {
+        "orders": st.lists(st.tuples(day_offset, money, st.none()), max_size=3),
+        "interactions": st.lists(when, max_size=2),
+        "created_days_ago": near | st.integers(0, 900),
+        "stage": st.sampled_from(["won", "repurchase", "lost"]),
+        "satisfaction": st.none() | st.integers(1, 5),
+    }
+)
+
+
+edit = st.one_of(
+    st.tuples(st.just("order"), st.integers(0, 20), day_offset, money),
+    st.tuples(st.just("interaction"), st.integers(0, 20), day_offset, st.integers(0, 1439)),
+    st.tuples(st.just("drop_order"), st.integers(0, 20)),
+    st.tuples(st.just("move_order"), st.integers(0, 20), day_offset),
+    st.tuples(
+        st.just("profile"),
+        st.integers(0, 20),
+        st.sampled_from(["lost", "won"]),
+        st.none() | st.integers(1, 5),
+    ),  # fmt: skip
+    st.tuples(st.just("delete"), st.integers(0, 20)),
+    st.tuples(st.just("restore"), st.integers(0, 20)),
+    st.tuples(st.just("promise"), st.integers(0, 20), st.integers(-5, 5)),
+    st.tuples(st.just("credit"), st.integers(0, 20), st.none() | money),
+    st.tuples(st.just("contact"), st.integers(0, 20), st.booleans()),
+    st.tuples(st.just("need"), st.integers(0, 20)),
+    st.tuples(st.just("new"), customer),
+    st.tuples(st.just("near"), near_customer),
+)
+step = st.tuples(
+    st.sampled_from([1, 1, 1, 1, 0, -1, -1, 2, 3, 7, -5, 30, 40]),
+    st.lists(edit, max_size=4),
+)
+variants = st.sampled_from(["default", "fixed", "day_rules"])
+
+
+def _standard(variant: str) -> None:
+    if variant == "default":
+        services.standard_ensure_active()
+        return
+    config = default_config()
+    if variant == "fixed":
+        for metric in ("recency", "frequency", "monetary"):
+            config["rfm"][metric]["method"] = "fixed"
+        config["pyramid"]["metric"] = "sales"
+        config["windows"] = {"sales_days": 180, "interaction_days": 30}
+    else:  # points rules on day offsets: their thresholds must be in thresholds.py too
+        config["lead"]["rules"] += [
+            {"field": "recency_days", "op": "lte", "value": 30, "points": 2, "label": "r"},
+            {"field": "recency_days", "op": "in", "value": [0, 7], "points": 1, "label": "i"},
+            {"field": "days_since_interaction", "op": "gt", "value": 14, "points": -1,
+             "label": "d"},
+        ]  # fmt: skip
+        config["potential"]["rules"].append(
+            {
+                "dimension": "willingness",
+                "field": "days_since_interaction",
+                "op": "lt",
+                "value": 10,
+                "points": 50,
+                "label": "w",
+            }  # fmt: skip
+        )
+    ClassificationStandard.objects.update(is_active=False)
+    ClassificationStandard.objects.create(version=999, name="t", config=config, is_active=True)
+
+
+def _build_near(owner, day: dt.date, spec: dict) -> None:
+    c = CustomerFactory(owner=owner, stage=spec["stage"], satisfaction=spec["satisfaction"])
+    created = dt.datetime.combine(day, dt.time(12), tzinfo=TZ)
+    created -= dt.timedelta(days=spec["created_days_ago"])
+    Customer.objects.filter(pk=c.pk).update(created_at=created)
+    for days, amount, gm in spec["orders"]:
+        OrderFactory(customer=c, ordered_on=day + dt.timedelta(days=days), amount=amount,
+                     gross_margin=gm)  # fmt: skip
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=TZ)
+    for days, minute in spec["interactions"]:
+        at = start + dt.timedelta(days=days, minutes=minute)
+        InteractionFactory(customer=c, occurred_at=at)
+
+
+def _pick(index: int, model=Customer, **filters):
+    rows = list(model.objects.filter(**filters).order_by("pk"))
+    return rows[index % len(rows)] if rows else None
+
+
+def _apply(owner, day: dt.date, item: tuple) -> None:
+    kind, *args = item
+    if kind == "new":
+        _build(owner, day, args[0])
+        return
+    if kind == "near":
+        _build_near(owner, day, args[0])
+        return
+    if kind in ("drop_order", "move_order"):
+        order = _pick(args[0], Order)
+        if order is not None and kind == "drop_order":
+            order.delete()
+        elif order is not None:
+            Order.objects.filter(pk=order.pk).update(ordered_on=day + dt.timedelta(days=args[1]))
+        return
+    filters = {"deleted_at__isnull": False} if kind == "restore" else {}
+    c = _pick(args[0], Customer, **filters)
+    if c is None:
+        return
+    if kind == "order":
+        OrderFactory(customer=c, ordered_on=day + dt.timedelta(days=args[1]), amount=args[2])
+    elif kind == "interaction":
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=TZ)
+        InteractionFactory(
+            customer=c, occurred_at=start + dt.timedelta(days=args[1], minutes=args[2])
+        )
+    elif kind == "profile":
+        Customer.objects.filter(pk=c.pk).update(stage=args[1], satisfaction=args[2])
+    elif kind == "delete":
+        Customer.objects.filter(pk=c.pk).update(deleted_at=timezone.now())
+    elif kind == "restore":
+        Customer.objects.filter(pk=c.pk).update(deleted_at=None)
+    elif kind == "promise":
+        CustomerMaturity.objects.update_or_create(
+            customer=c,
+            defaults={
+                "value": "3k",
+                "since": timezone.now(),
+                "promise_made_on": day - dt.timedelta(days=3),
+                "promised_payment_on": day + dt.timedelta(days=args[1]),
+            },
+        )
+    elif kind == "credit":
+        CreditProfile.objects.update_or_create(
+            customer=c, defaults={"payment_method": "wire", "monthly_plan": args[1]}
+        )
+    elif kind == "contact":
+        ContactFactory(customer=c, decision_role="decision_maker", is_key_person=args[1])
+    elif kind == "need":
+        NeedFactory(customer=c, status="in_progress", matched_solution="方案")
+
+
+def _stored_facts() -> list[tuple]:
+    return [tuple(row) for row in CustomerFacts.objects.order_by("pk").values_list(*COLUMNS)]
+
+
+def _facts_rows(expected) -> list[tuple]:
+    def row(f) -> tuple:
+        return (
+            f.customer_id, f.created_on, f.stage, f.industry, f.size_band, f.source, f.urgency,
+            f.potential_class, f.contract_status, int(f.is_strategic), f.satisfaction,
+            int(f.budget_known), f.first_order_on, f.last_order_on, f.orders_total,
+            f.order_days, f.sales, f.sales_recent, f.sales_previous, f.active_quarters,
+            f.margin_base, f.profit_x, f.last_interaction_on, f.interactions_recent,
+            f.needs_open, f.needs_matched, f.contacts, int(f.decision_maker_known),
+            int(f.key_person_known), f.payment_method, f.monthly_plan, f.maturity,
+            f.promised_payment_on, int(f.paid_since_promise),
+        )  # fmt: skip
+
+    return [row(f) for f in expected]
+
+
+def _without_as_of(rows: dict[int, dict]) -> dict[int, dict]:
+    return {cid: {k: v for k, v in row.items() if k != "as_of"} for cid, row in rows.items()}
+
+
+def _dims() -> dict[int, tuple]:
+    from guanxi.scoring.models import CustomerScore
+
+    return {r[0]: r[1:] for r in CustomerScore.objects.values_list("customer_id", *DIMENSIONS)}
+
+
+@pytest.fixture
+def rep(db):
+    return UserFactory()
+
+
+@settings(
+    # GX_NIGHTLY_EXAMPLES=500 for a thorough local run (e.g. after changing a rule)
+    max_examples=int(os.environ.get("GX_NIGHTLY_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    population=st.lists(customer, max_size=4),
+    near_ones=st.lists(near_customer, min_size=3, max_size=14),
+    as_of=st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2026, 12, 31)),
+    variant=variants,
+    steps=st.lists(step, min_size=1, max_size=3),
+)
+def test_nightly_run_stores_what_scoring_everyone_stores(
+    rep, population, near_ones, as_of, variant, steps
+):
+    with transaction.atomic():
+        _standard(variant)
+        for spec in population:
+            _build(rep, as_of, spec)
+        for spec in near_ones:
+            _build_near(rep, as_of, spec)
+        assert recompute_all(as_of=as_of) is not None
+        assert ScoringRun.objects.get(status="done").mode == "full"
+        std = parse_standard(services.standard_ensure_active())
+        day = as_of
+        for delta, edits in steps:
+            for item in edits:
+                _apply(rep, day, item)
+            day += dt.timedelta(days=delta)
+            expected_facts = reference_facts(day, std)  # before the run moves maturity
+            before = _dims()
+            summary = recompute_all(as_of=day)
+
+            run = ScoringRun.objects.get(pk=summary.run_id)
+            assert run.mode == ("nightly" if abs(delta) <= nightly.MAX_SLIDE_DAYS else "full")
+            assert summary.customers == len(expected_facts)
+            # the stored facts are the documented facts as of the new day (after the
+            # run's own maturity moves, which it keeps current in them)
+            assert _stored_facts() == _facts_rows(reference_facts(day, std))
+            # every stored score is the pure rules' for those facts and this run's cut-offs
+            cut = compute_cutoffs(expected_facts, std)
+            want = {f.customer_id: _expected_row(rules.score(f, std, cut)) for f in expected_facts}
+            stored = _stored_rows()
+            assert _without_as_of({c: stored[c] for c in want}) == _without_as_of(want)
+            # a history row for each dimension that moved, as a full run would write
+            after = _dims()
+            moved = sum(
+                a != b
+                for cid, old in before.items()
+                if cid in want
+                for a, b in zip(old, after[cid], strict=True)
+            )
+            written = ScoreChange.objects.filter(changed_at__gte=run.started_at)
+            assert written.exclude(dimension="maturity").count() == moved
+            # maturity moves the data decides, on every customer
+            for f in expected_facts:
+                move = rules.maturity_auto(f)
+                value = CustomerMaturity.objects.get(customer_id=f.customer_id).value
+                assert value == (move[0] if move else f.maturity)
+            # the log is consumed, the run's own maturity moves left none behind
+            assert not FactsChange.objects.exists()
+        transaction.set_rollback(True)
+
+
+# --- the change log ------------------------------------------------------------------
+
+
+def _logged() -> set[int]:
+    ids = set(FactsChange.objects.values_list("customer_id", flat=True))
+    FactsChange.objects.all().delete()
+    return ids
+
+
+@pytest.mark.django_db
+def test_every_write_path_logs_the_customer():
+    a, b = CustomerFactory(), CustomerFactory()
+    assert _logged() == {a.pk, b.pk}  # inserts
+    order = OrderFactory(customer=a)
+    assert _logged() == {a.pk}
+    Order.objects.filter(pk=order.pk).update(amount=Decimal("5"))  # update()
+    assert _logged() == {a.pk}
+    Order.objects.filter(pk=order.pk).update(customer=b)  # moved: both customers
+    assert _logged() == {a.pk, b.pk}
+    Order.objects.filter(pk=order.pk).update(product_line="别的")  # not a scoring column
+    assert _logged() == set()
+    Order.objects.bulk_create([Order(customer=a, ordered_on=dt.date(2026, 1, 5), amount=1)])
+    assert _logged() == {a.pk}
+    with connection.cursor() as cursor:  # raw SQL too
+        cursor.execute(f"DELETE FROM {Order._meta.db_table} WHERE customer_id = %s", [b.pk])
+    assert _logged() == {b.pk}
+    InteractionFactory(customer=b)
+    NeedFactory(customer=a)
+    assert _logged() == {a.pk, b.pk}
+    contact = ContactFactory(customer=b)
+    Contact.objects.filter(pk=contact.pk).update(is_key_person=True)
+    Need.objects.filter(customer=a).update(status="done")
+    assert _logged() == {a.pk, b.pk}
+    Interaction.objects.filter(customer=b).update(summary="改了摘要")  # not a scoring column
+    Customer.objects.filter(pk=a.pk).update(name="新名字有限公司", phone="13900000000")
+    assert _logged() == set()
+    Customer.objects.filter(pk=a.pk).update(satisfaction=4)
+    Customer.objects.filter(pk=b.pk).update(deleted_at=timezone.now())
+    assert _logged() == {a.pk, b.pk}
+    CreditProfile.objects.create(customer=a, payment_method="wire")
+    CustomerMaturity.objects.create(customer=b, value="1", since=timezone.now())
+    assert _logged() == {a.pk, b.pk}
+    CustomerMaturity.objects.filter(customer=b).update(reason="备注")  # not a scoring column
+    assert _logged() == set()
+
+
+@pytest.mark.django_db
+def test_a_write_logged_after_the_run_read_the_log_stays_for_the_next_run():
+    a, b = CustomerFactory(), CustomerFactory()
+    with transaction.atomic():
+        nightly.take_log()
+        FactsChange.objects.create(customer_id=b.pk)  # committed meanwhile
+        nightly.forget_log()
+        nightly.drop_tables()
+    assert list(FactsChange.objects.values_list("customer_id", flat=True)) == [b.pk]
+    assert a.pk != b.pk
+
+
+@pytest.mark.django_db
+def test_nightly_run_rescores_only_what_changed():
+    as_of = timezone.localdate()
+    customers = [CustomerFactory(created_at=timezone.now()) for _ in range(12)]
+    Customer.objects.update(created_at=timezone.now() - dt.timedelta(days=700))
+    for i, c in enumerate(customers):
+        OrderFactory(customer=c, ordered_on=as_of - dt.timedelta(days=20 + 40 * i))
+    full = recompute_all(as_of=as_of)
+    assert (full.customers, full.rescored) == (12, 12)
+    assert recompute_all(as_of=as_of).rescored == 0  # same day, nothing written since
+    # an old order outside the sales window: no cut-off moves, only this customer changes
+    OrderFactory(customer=customers[3], ordered_on=as_of - dt.timedelta(days=800))
+    again = recompute_all(as_of=as_of)
+    assert again.rescored == 1
+    assert ScoringRun.objects.get(pk=again.run_id).mode == "nightly"
+
+
+@pytest.mark.django_db
+def test_recompute_customer_leaves_its_customer_for_the_next_run():
+    c = CustomerFactory()
+    OrderFactory(customer=c)
+    recompute_all()
+    recompute_customer(c.pk)
+    assert set(FactsChange.objects.values_list("customer_id", flat=True)) >= {c.pk}
+
+
+@pytest.mark.django_db
+def test_a_missing_trigger_or_a_new_standard_makes_the_run_full():
+    c = CustomerFactory()
+    OrderFactory(customer=c)
+    recompute_all()
+    assert nightly.triggers_missing() is False
+    assert ScoringRun.objects.order_by("-id").first().mode == "full"
+    recompute_all()
+    assert ScoringRun.objects.order_by("-id").first().mode == "nightly"
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("DROP TRIGGER scoring_fc_ins ON customers_order")
+            else:
+                cursor.execute("DROP TRIGGER scoring_fc_customers_order_ins")
+        assert nightly.triggers_missing() is True
+        recompute_all()
+        assert ScoringRun.objects.order_by("-id").first().mode == "full"
+        transaction.set_rollback(True)
+    config = default_config()
+    config["lifecycle"]["dormant_days"] = 90
+    ClassificationStandard.objects.update(is_active=False)
+    ClassificationStandard.objects.create(version=77, name="v77", config=config, is_active=True)
+    recompute_all()
+    assert ScoringRun.objects.order_by("-id").first().mode == "full"
