@@ -93,6 +93,11 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
             fill_reasons(page)  # one facts query per page, not one per row
         return page
 
+    def get_object(self) -> CustomerScore:
+        score = super().get_object()
+        fill_reasons([score])  # before serialising: it also settles `as_of`
+        return score
+
     def get_queryset(self) -> QuerySet[CustomerScore]:
         return selectors.visible_scores(user=self.request.user).select_related(
             "customer", "customer__maturity"

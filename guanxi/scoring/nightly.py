@@ -246,6 +246,8 @@ def build_candidates(run: ScoringRun, as_of: dt.date, std: Standard, cut: Cutoff
         return None
     day_conds, day_params = _band_sql(days, std, dates=True)
     value_conds, value_params = _band_sql(values, std, dates=False)
+    if value_conds:  # only buyers are placed against value cut-offs (rules.rfm, pyramid, abc)
+        value_conds = [f"(last_on IS NOT NULL AND ({' OR '.join(value_conds)}))"]
     conds = day_conds + value_conds
     sql = f"SELECT customer_id FROM {ID_TABLE}"  # noqa: S608
     params: list[Any] = []

@@ -44,3 +44,35 @@ def test_detail_explains_and_history_lists_changes(world):
     assert any(line.startswith("R=") for line in data["explanations"]["rfm_segment"])
     dims = {row["dimension"] for row in history}
     assert {"value_tier", "maturity"} <= dims
+
+
+def test_reasons_after_a_nightly_run_are_those_of_its_day(world):
+    """A row a nightly run did not rewrite keeps the date of its last change; what the
+    API shows is the run's day (the run confirmed it), with day counts of that day."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from guanxi.customers.models import Customer, Interaction, Need, Order
+    from guanxi.scoring.models import CustomerScore
+    from tests.factories import CustomerFactory
+
+    day = timezone.localdate()
+    for model in (Order, Interaction, Need):  # nothing dated on the runs' days
+        model.objects.all().delete()
+    for ago in (20, 60, 260, 400):
+        OrderFactory(
+            customer=CustomerFactory(owner=world.director), ordered_on=day - dt.timedelta(ago)
+        )
+    OrderFactory(customer=world.customer, ordered_on=day - dt.timedelta(days=150))
+    Customer.objects.update(created_at=timezone.now() - dt.timedelta(days=800))
+    recompute_all(as_of=day - dt.timedelta(days=1), full=True)
+    assert recompute_all(as_of=day).rescored < 6
+    assert CustomerScore.objects.get(customer=world.customer).as_of == day - dt.timedelta(days=1)
+    client = client_for(world.owner)
+    with translation.override("en"):
+        data = client.get(f"/api/v1/scores/{world.customer.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+        listed = client.get("/api/v1/scores/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert data["as_of"] == day.isoformat()
+    assert [row["as_of"] for row in listed] == [day.isoformat()]
+    assert any("last order 150 days ago" in line for line in data["explanations"]["rfm_segment"])

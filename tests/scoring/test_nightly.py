@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guanxi.customers.models import Contact, Customer, Interaction, Need, Order
-from guanxi.scoring import nightly, rules, services
+from guanxi.scoring import nightly, rules, services, thresholds
 from guanxi.scoring.facts import COLUMNS
 from guanxi.scoring.models import (
     ClassificationStandard,
@@ -92,7 +92,7 @@ step = st.tuples(
     st.sampled_from([1, 1, 1, 1, 0, -1, -1, 2, 3, 7, -5, 30, 40]),
     st.lists(edit, max_size=4),
 )
-variants = st.sampled_from(["default", "fixed", "day_rules"])
+variants = st.sampled_from(["default", "fixed", "day_rules", "distinct"])
 
 
 def _standard(variant: str) -> None:
@@ -100,7 +100,20 @@ def _standard(variant: str) -> None:
         services.standard_ensure_active()
         return
     config = default_config()
-    if variant == "fixed":
+    if variant == "distinct":  # no two day counts equal, so none hides a missing other
+        counter = iter(range(1, 1000))
+
+        def spread(node) -> None:
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for key, value in list(items):
+                if isinstance(value, dict | list):
+                    spread(value)
+                elif str(key).endswith("_days") and isinstance(value, int) and value > 0:
+                    step = 3 * next(counter)  # long spans shrink: decline gap < W/2
+                    node[key] = value + step if value < 150 else value - step
+
+        spread(config)
+    elif variant == "fixed":
         for metric in ("recency", "frequency", "monetary"):
             config["rfm"][metric]["method"] = "fixed"
         config["pyramid"]["metric"] = "sales"
@@ -227,6 +240,15 @@ def _dims() -> dict[int, tuple]:
     return {r[0]: r[1:] for r in CustomerScore.objects.values_list("customer_id", *DIMENSIONS)}
 
 
+def _assert_scores_are_the_rules(expected_facts, std) -> dict[int, dict]:
+    """Every stored score is the pure rules' for `expected_facts` and their cut-offs."""
+    cut = compute_cutoffs(expected_facts, std)
+    want = {f.customer_id: _expected_row(rules.score(f, std, cut)) for f in expected_facts}
+    stored = _stored_rows()
+    assert _without_as_of({c: stored[c] for c in want}) == _without_as_of(want)
+    return want
+
+
 @pytest.fixture
 def rep(db):
     return UserFactory()
@@ -272,11 +294,7 @@ def test_nightly_run_stores_what_scoring_everyone_stores(
             # the stored facts are the documented facts as of the new day (after the
             # run's own maturity moves, which it keeps current in them)
             assert _stored_facts() == _facts_rows(reference_facts(day, std))
-            # every stored score is the pure rules' for those facts and this run's cut-offs
-            cut = compute_cutoffs(expected_facts, std)
-            want = {f.customer_id: _expected_row(rules.score(f, std, cut)) for f in expected_facts}
-            stored = _stored_rows()
-            assert _without_as_of({c: stored[c] for c in want}) == _without_as_of(want)
+            want = _assert_scores_are_the_rules(expected_facts, std)
             # a history row for each dimension that moved, as a full run would write
             after = _dims()
             moved = sum(
@@ -406,3 +424,104 @@ def test_a_missing_trigger_or_a_new_standard_makes_the_run_full():
     ClassificationStandard.objects.create(version=77, name="v77", config=config, is_active=True)
     recompute_all()
     assert ScoringRun.objects.order_by("-id").first().mode == "full"
+
+
+# --- every day threshold, crossed alone ---------------------------------------------
+
+
+def _day_numbers(config: dict) -> set[int]:
+    """Every count of days in a standard document: values of `*_days` keys and of
+    points rules on day fields."""
+    found: set[int] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("field") in thresholds.RULE_DAY_FIELDS:
+                values = node["value"] if isinstance(node["value"], list) else [node["value"]]
+                found.update(int(v) for v in values)
+            for key, value in node.items():
+                if key.endswith("_days") and isinstance(value, int):
+                    found.add(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(config)
+    return found
+
+
+def _on_threshold(owner, column: str, on: dt.date, day: dt.date, flavour: int) -> None:
+    """A customer whose only date near `day` is `column` = `on`; the other dates are
+    far away or yesterday, so crossing this one threshold is the only reason to
+    rescore it. Flavour 1 adds an interaction yesterday (the lifecycle rules after
+    churn and dormancy become reachable); for the first order, flavour 0 buys enough
+    for the high-value class and flavour 1 only for the potential one (whose tenure
+    limit the high-value class would otherwise hide)."""
+    long_ago = dt.datetime.combine(day - dt.timedelta(days=2100), dt.time(12), tzinfo=TZ)
+    c = CustomerFactory(owner=owner, stage="won")
+    created = dt.datetime.combine(on, dt.time(12), tzinfo=TZ)
+    Customer.objects.filter(pk=c.pk).update(
+        created_at=created if column == thresholds.CREATED else long_ago
+    )
+    if column == thresholds.LAST_ORDER:
+        OrderFactory(customer=c, ordered_on=day - dt.timedelta(days=2000), amount=30000)
+        OrderFactory(customer=c, ordered_on=on, amount=90000)
+    elif column == thresholds.FIRST_ORDER:  # recent sales high enough for the tenure rules
+        first, recent = (120000, 150000) if flavour == 0 else (1000, 60000)
+        OrderFactory(customer=c, ordered_on=on, amount=first)
+        OrderFactory(customer=c, ordered_on=day - dt.timedelta(days=1), amount=recent)
+    elif column == thresholds.LAST_INTERACTION:
+        OrderFactory(customer=c, ordered_on=day - dt.timedelta(days=1500), amount=8000)
+        InteractionFactory(customer=c, occurred_at=created)
+    if flavour == 1 or column == thresholds.FIRST_ORDER:
+        yesterday = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12), tzinfo=TZ)
+        InteractionFactory(customer=c, occurred_at=yesterday)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("variant", ["default", "fixed", "day_rules", "distinct"])
+@pytest.mark.parametrize("delta", [1, -1])
+def test_each_day_threshold_crossed_alone_is_rescored(rep, variant, delta):
+    """For every number of days in the standard (read from its document, not from
+    thresholds.py) and every date column, customers sit on both sides of it; one day
+    later (or earlier) each has crossed it and nothing else. A comparison missing
+    from thresholds.py leaves a stale score here. (Population R cut-offs and the
+    promise date: the property test.)"""
+    _standard(variant)
+    config = services.standard_ensure_active().config
+    # RFM cut-offs fixed (R far away): population quintiles would land on the offsets
+    # placed below, or move with them, and rescore customers for another reason
+    config["rfm"]["recency"] = {"method": "fixed", "cutoffs": [1001, 1002, 1003, 1004]}
+    config["rfm"]["frequency"] = {"method": "fixed", "cutoffs": [1, 2, 3, 5]}
+    config["rfm"]["monetary"] = {
+        "method": "fixed",
+        "cutoffs": [10**6, 2 * 10**6, 3 * 10**6, 4 * 10**6],
+    }
+    ClassificationStandard.objects.update(is_active=False)
+    active = ClassificationStandard.objects.create(
+        version=1000, name="sweep", config=config, is_active=True
+    )
+    std = parse_standard(active)
+    day = dt.date(2026, 6, 15)
+    days = _day_numbers(active.config)
+    assert len(days) >= 8
+    for column in thresholds.DATE_COLUMNS:
+        if column == thresholds.PROMISED:
+            continue
+        for t in sorted(days):
+            for offset in (t - 1, t, t + 1):  # < t, <= t and > t all flip somewhere here
+                for flavour in (0, 1):
+                    if offset >= 0:
+                        on = day - dt.timedelta(days=offset)
+                        _on_threshold(rep, column, on, day, flavour)
+    for _ in range(5):  # bystanders: no order, created long ago, near no threshold
+        _on_threshold(rep, "none", day - dt.timedelta(days=2100), day, 0)
+    recompute_all(as_of=day)
+    before = _dims()
+    later = day + dt.timedelta(days=delta)
+    summary = recompute_all(as_of=later)
+    assert ScoringRun.objects.get(pk=summary.run_id).mode == "nightly"
+    assert summary.rescored <= summary.customers - 5  # the bands, not everyone
+    _assert_scores_are_the_rules(reference_facts(later, std), std)
+    assert _dims() != before  # some threshold was crossed: the test saw movement

@@ -137,15 +137,23 @@ def test_management_command(world):
     out = io.StringIO()
     call_command("score", "--as-of", timezone.localdate().isoformat(), stdout=out)
     assert "2 customers scored" in out.getvalue()
+    assert "; 2 rescored;" in out.getvalue()  # the first run is a full run
+    assert sum(int(line.split()[-1]) for line in out.getvalue().splitlines()[:-1]) == 2
+    out = io.StringIO()
+    call_command("score", stdout=out)
+    assert "; 0 rescored;" in out.getvalue()  # nothing changed: the nightly run rescores none
+    assert sum(int(line.split()[-1]) for line in out.getvalue().splitlines()[:-1]) == 2
+    call_command("score", "--full", stdout=out)
+    assert ScoringRun.objects.order_by("-id").first().mode == "full"
     out = io.StringIO()
     call_command("score", "--customer", world.customer.number, stdout=out)
     assert out.getvalue().startswith(world.customer.number)
     out = io.StringIO()
     call_command("score", "--dry-run", stdout=out)
-    assert ScoringRun.objects.count() == 1  # the dry run wrote nothing
+    assert ScoringRun.objects.count() == 3  # the dry run wrote nothing
 
 
-def test_nightly_task_runs_a_full_recompute(world):
+def test_nightly_task_runs_a_scoring_run(world):
     from guanxi.scoring.tasks import nightly_recompute
 
     nightly_recompute.call_local()

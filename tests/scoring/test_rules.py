@@ -283,7 +283,7 @@ def test_the_rules_import_without_django():
 
     code = (
         "import sys; sys.modules['django'] = None\n"
-        "import guanxi.scoring.rules, guanxi.scoring.population\n"
+        "import guanxi.scoring.rules, guanxi.scoring.population, guanxi.scoring.thresholds\n"
         "assert not any(m.startswith('django') for m in sys.modules if sys.modules[m])\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=".", timeout=60)  # noqa: S603

@@ -1,4 +1,4 @@
-"""`guanxi score [--customer NUMBER] [--as-of YYYY-MM-DD] [--dry-run]`."""
+"""`guanxi score [--customer NUMBER] [--as-of YYYY-MM-DD] [--full] [--dry-run]`."""
 
 import datetime as dt
 
@@ -11,17 +11,24 @@ from guanxi.scoring.recompute import recompute_all, recompute_customer
 class Command(BaseCommand):
     help = (
         "Recompute classification and scores. --as-of scores the data as it stood on "
-        "that date (only orders and interactions on or before it count)."
+        "that date (only orders and interactions on or before it count). Without --full "
+        "only the customers whose scores can have changed since the last run are "
+        "rescored (the nightly run); --full rebuilds everyone's facts from the records."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--customer", metavar="NUMBER", help="only this customer number")
         parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="reference date (default today)")
         parser.add_argument(
+            "--full", action="store_true", help="rebuild every customer's facts and rescore all"
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="compute and report without writing"
         )
 
-    def handle(self, *args, customer=None, as_of=None, dry_run=False, **options) -> None:
+    def handle(
+        self, *args, customer=None, as_of=None, full=False, dry_run=False, **options
+    ) -> None:
         self.verbosity = options.get("verbosity", 1)
         day = None
         if as_of:
@@ -45,7 +52,12 @@ class Command(BaseCommand):
             )
             return
         summary = recompute_all(
-            as_of=day, progress=self._progress, trigger="command", write=not dry_run
+            as_of=day,
+            progress=self._progress,
+            trigger="command",
+            write=not dry_run,
+            full=full,
+            counts=True,
         )
         for label, n in sorted(summary.matrix_counts.items()):
             self.stdout.write(f"  {label:<16} {n}")
@@ -53,7 +65,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"{summary.customers} customers scored as of {summary.as_of} under standard "
                 f"v{summary.standard_version}; {summary.changes} changes"
-                + ("" if dry_run else f"; {summary.seconds:.1f}s")
+                + ("" if dry_run else f"; {summary.rescored} rescored; {summary.seconds:.1f}s")
             )
         )
 
