@@ -112,13 +112,14 @@ def build_facts(as_of: dt.date, candidates: str | None = None) -> int:
         return int(cursor.fetchone()[0])
 
 
-def buyers_query(as_of: dt.date) -> tuple[str, list[Any]]:
-    """The scored customers with orders, from the stored facts: customer_id, last_on,
-    rec, n_days, sales, profit_x — what the cut-offs and R/F/M read."""
+def buyers_query(as_of: dt.date, table: str = STORED) -> tuple[str, list[Any]]:
+    """The scored customers with orders, from the stored facts (or another table with
+    their order columns, e.g. ORDERS): customer_id, last_on, rec, n_days, sales,
+    profit_x — what the cut-offs and R/F/M read."""
     day = connection.ops.adapt_datefield_value(as_of)
     sql = (
         f"SELECT f.customer_id, f.last_on, {_days_since('last_on')} AS rec, f.n_days, "  # noqa: S608
-        f"f.sales, f.profit_x FROM {STORED} f WHERE f.last_on IS NOT NULL"
+        f"f.sales, f.profit_x FROM {table} f WHERE f.last_on IS NOT NULL"
     )
     return sql, [day]
 
@@ -138,9 +139,9 @@ def _sorted_column(sql: str, params: list[Any], column: str) -> list[int]:
         return [int(v) for (v,) in cursor.fetchall()]
 
 
-def cutoffs(std: Standard, as_of: dt.date) -> Cutoffs:
-    """Population cut-offs from the buyers' columns of the stored facts."""
-    sql, params = buyers_query(as_of)
+def cutoffs(std: Standard, as_of: dt.date, table: str = STORED) -> Cutoffs:
+    """Population cut-offs from the buyers' columns of the stored facts (or `table`)."""
+    sql, params = buyers_query(as_of, table)
     sales = _sorted_column(sql, params, "sales")
     pyramid = sales if std.pyramid_metric != "profit" else _sorted_column(sql, params, "profit_x")
     return cutoffs_from_columns(
