@@ -234,13 +234,13 @@ def scoring_table(data: dict[str, Any]) -> str:
         f"| ours: nightly run (`recompute_all`) the day after, {night['written']:,.0f} rows "
         f"written that day, {night['rescored']:,.0f} customers rescored "
         f"| {night['total']:.2f} | facts {night['facts']:.2f} · cut-offs + candidates + "
-        f"scores {night['rules']:.2f} · history + merge {night['write']:.2f} · commit "
-        f"{night['commit']:.2f} | nightly / NTILE = **{n_ntile:.2f}** · pandas / nightly = "
-        f"**{n_pandas:.2f}** | {share('stored')} |",
+        f"scores {night['rules']:.2f} · history {night['history']:.2f} · merge "
+        f"{night['write']:.2f} · commit {night['commit']:.2f} | nightly / NTILE = "
+        f"**{n_ntile:.2f}** · pandas / nightly = **{n_pandas:.2f}** | {share('stored')} |",
         f"| ours: full run from scratch (`recompute_all(full=True)`, reference date moved) "
         f"| {full['total']:.2f} | facts {full['facts']:.2f} · cut-offs + scores "
-        f"{full['rules']:.2f} · history + merge {full['write']:.2f} · commit "
-        f"{full['commit']:.2f} | pandas / full = {r_pandas:.2f} | |",
+        f"{full['rules']:.2f} · history {full['history']:.2f} · merge {full['write']:.2f} · "
+        f"commit {full['commit']:.2f} | pandas / full = {r_pandas:.2f} | |",
         f"| ours: `recompute_all` rerun on unchanged data (nothing to write) "
         f"| {rerun['total']:.2f} | | | |",
         f"| ours: RFM part (order facts + cut-offs + R/F/M by the run's SQL, written) "

@@ -22,7 +22,6 @@ from typing import Any
 
 from django.db import connection
 
-from . import rules
 from .facts import COLUMNS, order_facts_query, row_to_facts
 from .facts_types import Facts
 from .models import CustomerMaturity, CustomerScore, ScoreChange
@@ -165,16 +164,22 @@ def stage_scores(std: Standard, cut: Cutoffs, as_of: dt.date, now: dt.datetime) 
         return int(cursor.fetchone()[0])
 
 
-def changed_customers() -> list[int]:
-    """Customers already scored whose tier, grade, class or rating differs."""
+def moved_rows() -> list[tuple[Any, ...]]:
+    """(customer_id, stored standard_version, *stored DIMENSIONS, *staged DIMENSIONS)
+    of the customers already scored whose tier, grade, class or rating differs."""
     differs = " OR ".join(f"COALESCE(c.{d}, '') <> s.{d}" for d in DIMENSIONS)
+    cols = ", ".join(
+        ["s.customer_id", "c.standard_version"]
+        + [f"c.{d}" for d in DIMENSIONS]
+        + [f"s.{d}" for d in DIMENSIONS]
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.customer_id FROM {STAGE} s "  # noqa: S608
+            f"SELECT {cols} FROM {STAGE} s "  # noqa: S608
             f"JOIN {SCORE_TABLE} c ON c.customer_id = s.customer_id WHERE {differs} "
             "ORDER BY s.customer_id"
         )
-        return [row[0] for row in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 def facts_of(ids: Sequence[int], as_of: dt.date) -> list[Facts]:
@@ -202,11 +207,6 @@ def facts_where(condition: str, params: Sequence[Any], as_of: dt.date) -> list[F
             list(params),
         )
         return [row_to_facts(row, as_of) for row in cursor.fetchall()]
-
-
-def rescore(ids: Sequence[int], std: Standard, cut: Cutoffs, as_of: dt.date) -> list[rules.Scores]:
-    """The pure rules on the facts of `ids` (for the history's explanations)."""
-    return [rules.score(f, std, cut) for f in facts_of(ids, as_of)]
 
 
 def new_maturity(now: dt.datetime, as_of: dt.date, version: int) -> int:

@@ -31,6 +31,7 @@ from .facts_types import Facts
 from .models import CustomerMaturity, CustomerScore, FactsChange, ScoreChange, ScoringRun
 from .population import compute_cutoffs
 from .results import DIMENSIONS, Cutoffs, Scores
+from .standard_types import Standard
 from .standards import parse_standard
 
 Progress = Callable[[str, int, int], None]
@@ -92,22 +93,6 @@ def score_row(s: Scores, computed_at: dt.datetime) -> tuple[Any, ...]:
         s.next_evaluation_on, s.lead_score, s.lead_grade, s.lead_qualified, s.lifecycle,
         s.credit_rating, _cents(s.credit_limit), s.payment_term_days, s.pyramid, s.abc, reasons,
     )  # fmt: skip
-
-
-def _old_scores_of(ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
-    """Stored (standard_version, *DIMENSIONS) of the customers `ids`."""
-    cols = ", ".join(("customer_id", "standard_version", *DIMENSIONS))
-    out: dict[int, tuple[Any, ...]] = {}
-    for i in range(0, len(ids), 1000):
-        chunk = list(ids[i : i + 1000])
-        marks = ", ".join(["%s"] * len(chunk))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {cols} FROM {SCORE_TABLE} WHERE customer_id IN ({marks})",  # noqa: S608
-                chunk,
-            )
-            out.update((row[0], row[1:]) for row in cursor.fetchall())
-    return out
 
 
 def _old_scores(customer_id: int | None) -> dict[int, tuple[Any, ...]]:
@@ -175,6 +160,31 @@ def diff_moves(old: dict[int, tuple[Any, ...]], new: Iterable[Scores]) -> list[M
                     Move(s.customer_id, dim, was or "", value, cause, s.as_of,
                          s.standard_version, _explain(s.reasons, dim))
                 )  # fmt: skip
+    return moved
+
+
+def staged_moves(std: Standard, cut: Cutoffs, as_of: dt.date) -> list[Move]:
+    """The moves of a set-based run: old and new values from the stored and staged
+    scores, the new explanation from the pure rules, only for the dimensions that
+    moved (the SQL equals the rules: tests/scoring/test_equivalence.py)."""
+    width = len(DIMENSIONS)
+    rows = fullrun.moved_rows()
+    facts = {f.customer_id: f for f in fullrun.facts_of([row[0] for row in rows], as_of)}
+    moved: list[Move] = []
+    for customer_id, old_version, *values in rows:
+        old_values, new_values = values[:width], values[width:]
+        changed = [
+            (dim, was or "", now or "")
+            for dim, was, now in zip(DIMENSIONS, old_values, new_values, strict=True)
+            if (was or "") != (now or "")
+        ]
+        keys = {key for dim, _was, _now in changed for key in REASON_KEYS.get(dim, (dim,))}
+        reasons = rules.explain(facts[customer_id], std, cut, keys)
+        cause = "data" if old_version == std.version else "standard"
+        moved.extend(
+            Move(customer_id, dim, was, now, cause, as_of, std.version, _explain(reasons, dim))
+            for dim, was, now in changed
+        )
     return moved
 
 
@@ -288,10 +298,9 @@ def recompute_all(
             now = timezone.now()
             fullrun.stage_scores(std, cut, as_of, now)
             report("scores", rescored, population)
-            moved = fullrun.changed_customers()
-            old = _old_scores_of(moved)
-            moves = diff_moves(old, fullrun.rescore(moved, std, cut, as_of))
+            moves = staged_moves(std, cut, as_of)
             changes = change_rows(moves, now)  # reads the old reasons: before the merge
+            report("history", len({m.customer_id for m in moves}), rescored)
             broken = fullrun.broken_promises(as_of)
             with nightly.facts_kept_current():
                 changes_count = len(changes) + fullrun.new_maturity(now, as_of, std.version)

@@ -7,6 +7,7 @@ into every score, each with its reasons. docs/scoring.md states each rule.
 """
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 
 from .facts_types import Facts, rule_matches
@@ -369,6 +370,27 @@ def maturity_auto(f: Facts) -> tuple[str, Reason] | None:
     ):
         return "6", ("mt_broken", {"date": promised.isoformat()})
     return None
+
+
+# The reasons of each dimension, alone (what `score` puts under that key).
+_REASONS: dict[str, Callable[[Facts, Standard, Cutoffs], list[Reason]]] = {
+    "value_tier": lambda f, std, cut: value_tier(f, std)[1],
+    "potential_tier": lambda f, std, cut: potential(f, std)[2],
+    "rfm_segment": lambda f, std, cut: rfm(f, std, cut)[4],
+    "four_class": lambda f, std, cut: four_class(f, std)[2],
+    "health_grade": lambda f, std, cut: health(f, std)[4],
+    "lead_grade": lambda f, std, cut: lead(f, std)[3],
+    "lifecycle": lambda f, std, cut: lifecycle(f, std)[1],
+    "credit_rating": lambda f, std, cut: credit(f, std)[3],
+    "pyramid": lambda f, std, cut: pyramid(f, std, cut)[1],
+    "abc": lambda f, std, cut: abc(f, cut)[1],
+}
+
+
+def explain(f: Facts, std: Standard, cut: Cutoffs, keys: Iterable[str]) -> dict[str, list[Reason]]:
+    """`score(f, std, cut).reasons` restricted to `keys`, computing only those (the
+    history of a set-based run needs the reasons of the dimensions that moved)."""
+    return {key: _REASONS[key](f, std, cut) for key in keys}
 
 
 def score(f: Facts, std: Standard, cut: Cutoffs) -> Scores:

@@ -26,7 +26,7 @@ def test_first_run_scores_everyone_without_history_and_second_run_changes_nothin
     assert summary.customers == 2
     assert CustomerScore.objects.count() == 2
     assert not ScoreChange.objects.exclude(dimension="maturity").exists()
-    assert [p for p, _ in calls] == ["facts", "scores", "write"]
+    assert [p for p, _ in calls] == ["facts", "scores", "history", "write"]
     assert ScoringRun.objects.get().status == "done"
     again = recompute_all()
     assert again.changes == 0  # idempotent: same data, same scores, no history

@@ -277,6 +277,27 @@ def test_cutoffs_round_trip_json():
     assert Cutoffs.from_json(cut.to_json()) == cut
 
 
+@given(
+    days_ago=st.none() | st.integers(0, 900),
+    tenure=st.integers(0, 900),
+    sales_yuan=st.integers(0, 3_000_000),
+    interactions=st.integers(0, 12),
+    satisfaction=st.none() | st.integers(1, 5),
+    keys=st.sets(st.sampled_from(sorted(rules.score(facts(), std(), FIXED).reasons))),
+)
+def test_explain_gives_the_reasons_score_gives(
+    days_ago, tenure, sales_yuan, interactions, satisfaction, keys
+):
+    if days_ago is None:
+        f = facts(interactions_recent=interactions, satisfaction=satisfaction)
+    else:
+        f = buyer(days_ago, days_ago + tenure, sales_yuan, interactions_recent=interactions,
+                  satisfaction=satisfaction)  # fmt: skip
+    standard = std()
+    full = rules.score(f, standard, FIXED).reasons
+    assert rules.explain(f, standard, FIXED, keys) == {key: full[key] for key in keys}
+
+
 def test_the_rules_import_without_django():
     import subprocess
     import sys
