@@ -101,6 +101,16 @@ def test_list_shows_versions_status_and_review_due(world, as_user, active):
     assert "New draft" not in text  # reps read only
 
 
+def test_list_says_how_the_last_run_went(world, as_user, active):
+    from guanxi.scoring.recompute import recompute_all
+
+    recompute_all()
+    recompute_all()
+    text = as_user(world.owner).get(url("standard_list"), HTTP_ACCEPT_LANGUAGE="en")
+    text = text.content.decode()
+    assert "Nightly: changed customers and crossed thresholds: 0 customers rescored." in text
+
+
 def test_detail_shows_readable_tables_and_highlights_changes(world, as_user, active):
     draft = draft_with(world.director, active, lower_core)
     text = as_user(world.owner).get(url("standard_detail", draft.pk)).content.decode()
