@@ -232,7 +232,8 @@ def scoring_table(data: dict[str, Any]) -> str:
         "| what | s | breakdown | ratio | same R/F/M as our rule |",
         "|---|---:|---|---:|---:|",
         f"| ours: nightly run (`recompute_all`) the day after, {night['written']:,.0f} rows "
-        f"written that day, {night['rescored']:,.0f} customers rescored "
+        f"written that day; facts of {night['refreshed']:,.0f} customers refreshed, "
+        f"{night['rescored']:,.0f} rescored, {night['changes']:,.0f} history rows "
         f"| {night['total']:.2f} | facts {night['facts']:.2f} · cut-offs + candidates + "
         f"scores {night['rules']:.2f} · history {night['history']:.2f} · merge "
         f"{night['write']:.2f} · commit {night['commit']:.2f} | nightly / NTILE = "

@@ -22,10 +22,11 @@ On a dataset from `guanxi demo --seed 1 --as-of 2025-06-30` it times, as of
                 SQLite, `executemany` on PostgreSQL) on a connection of its own;
 * ours nightly — the run the Huey job makes every night: a day's writes are
                 added first (as many orders as the dataset's average day, 1/730
-                of it, and as many interactions, bulk-inserted and dated that
-                day), then `recompute_all()` as of that day rescores whoever can
-                have moved (docs/scoring.md §1); the day's rows are deleted at
-                the end. "ours full" is `recompute_all(full=True)`, from scratch;
+                of it, and as many interactions: copies of randomly drawn
+                existing ones, bulk-inserted and dated that day), then
+                `recompute_all()` as of that day rescores whoever can have
+                moved (docs/scoring.md §1); the day's rows are deleted at the
+                end. "ours full" is `recompute_all(full=True)`, from scratch;
 * incremental — `recompute_customer(id)` for random customers (p50/p95).
 
 Usage (normally via `python -m bench --scoring`): the parent sets DATABASE_URL /
@@ -250,6 +251,7 @@ def ours_full(as_of: dt.date = AS_OF_DATE, *, full: bool = False) -> dict[str, f
         "customers": summary.customers,
         "changes": summary.changes,
         "rescored": summary.rescored,
+        "refreshed": summary.refreshed,
     }
 
 
@@ -266,32 +268,55 @@ def forget_days() -> None:
     Interaction.objects.filter(summary=DAY_MARK).delete()
 
 
+def _sample_rows(table: str, columns: str, k: int, rng: random.Random) -> list[tuple]:
+    """About `k` rows of `table` (live customers only) drawn at random by id, so a day
+    looks like the dataset's own days: its busy customers buy more often, its amounts
+    are its amounts."""
+    from django.db import connection
+
+    from guanxi.customers.models import Customer
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {table}")
+        lo, hi = cursor.fetchone()
+        ids = rng.sample(range(lo, hi + 1), min(2 * k, hi - lo + 1))
+        rows: list[tuple] = []
+        for n in range(0, len(ids), 1000):
+            chunk = ids[n : n + 1000]
+            cursor.execute(
+                f"SELECT {columns} FROM {table} t JOIN {Customer._meta.db_table} c "
+                f"ON c.id = t.customer_id AND c.deleted_at IS NULL "
+                f"WHERE t.id IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            rows.extend(cursor.fetchall())
+            if len(rows) >= k:
+                break
+    return rows[:k]
+
+
 def add_day(day: dt.date, orders: int, seed: int) -> int:
-    """A day's orders and as many interactions, for random live customers, written
-    the way an import or the API writes them (bulk inserts through the ORM, so the
-    change-log triggers see them). Returns rows written."""
+    """A day's orders and as many interactions, written the way an import or the API
+    writes them (bulk inserts through the ORM, so the change-log triggers see them):
+    copies, dated that day, of randomly drawn existing orders and interactions (their
+    customer, amount, owner). Returns rows written."""
     import zoneinfo
-    from decimal import Decimal
 
     from django.conf import settings
     from django.db import transaction
 
     from guanxi.customers.choices import Channel
-    from guanxi.customers.models import Customer, Interaction, Order
+    from guanxi.customers.models import Interaction, Order
 
     rng = random.Random(seed)
-    people = list(Customer.objects.filter(deleted_at__isnull=True).values_list("id", "owner_id"))
+    bought = _sample_rows(Order._meta.db_table, "t.customer_id, t.amount", orders, rng)
+    talked = _sample_rows(Interaction._meta.db_table, "t.customer_id, t.owner_id", orders, rng)
     at = dt.datetime.combine(day, dt.time(10), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
     with transaction.atomic():
         Order.objects.bulk_create(
             (
-                Order(
-                    customer_id=cid,
-                    ordered_on=day,
-                    amount=Decimal(rng.randint(500, 90000)),
-                    product_line=DAY_MARK,
-                )  # fmt: skip
-                for cid, _owner in rng.choices(people, k=orders)
+                Order(customer_id=cid, ordered_on=day, amount=amount, product_line=DAY_MARK)
+                for cid, amount in bought
             ),
             batch_size=5000,
         )
@@ -304,11 +329,11 @@ def add_day(day: dt.date, orders: int, seed: int) -> int:
                     channel=Channel.PHONE,
                     summary=DAY_MARK,
                 )  # fmt: skip
-                for cid, owner in rng.choices(people, k=orders)
+                for cid, owner in talked
             ),
             batch_size=5000,
         )
-    return 2 * orders
+    return len(bought) + len(talked)
 
 
 def ours_rfm() -> dict[str, float]:
@@ -554,7 +579,7 @@ def run(repeat: int, samples: int, log: Log) -> dict[str, Any]:
             f"[{i}/{repeat}] ours nightly run {day}    {o['total']:8.2f} s after {written:,} "
             f"rows written (facts {o['facts']:.2f}, scores {o['rules']:.2f}, history "
             f"{o['history']:.2f}, merge {o['write']:.2f}, commit {o['commit']:.2f}; "
-            f"{o['rescored']:,} rescored, "
+            f"{o['refreshed']:,} facts refreshed, {o['rescored']:,} rescored, "
             f"{o['changes']:,} changes)"
         )
     forget_days()

@@ -71,6 +71,7 @@ class RunSummary:
     scores: list[Scores] = field(default_factory=list, repr=False)
     matrix_counts: dict[str, int] = field(default_factory=dict)
     rescored: int = 0  # customers scored again (all of them in a full run)
+    refreshed: int = 0  # customers whose stored facts a nightly run rebuilt
 
 
 def _matrix_counts(scores: Iterable[Scores]) -> dict[str, int]:
@@ -289,7 +290,9 @@ def recompute_all(
             bulkwrite.lock_all([SCORE_TABLE, MATURITY_TABLE, nightly.FACTS_TABLE])
             previous = None if full else nightly.previous_run(std, as_of)
             nightly.take_log()  # before the facts are read: see nightly.take_log
-            nightly.refresh_ids(None if previous is None else previous.as_of, as_of, std)
+            refreshed = nightly.refresh_ids(
+                None if previous is None else previous.as_of, as_of, std
+            )
             population = nightly.store_facts(as_of, std, everyone=previous is None)
             report("facts", population, population)
             cut = fullrun.cutoffs(std, as_of)
@@ -330,7 +333,16 @@ def recompute_all(
         raise
     seconds = time.monotonic() - started
     return RunSummary(
-        run.pk, as_of, std.version, population, changes_count, seconds, [], matrix, rescored
+        run.pk,
+        as_of,
+        std.version,
+        population,
+        changes_count,
+        seconds,
+        [],
+        matrix,
+        rescored,
+        population if previous is None else refreshed,
     )
 
 

@@ -381,12 +381,13 @@ def test_nightly_run_rescores_only_what_changed():
     for i, c in enumerate(customers):
         OrderFactory(customer=c, ordered_on=as_of - dt.timedelta(days=20 + 40 * i))
     full = recompute_all(as_of=as_of)
-    assert (full.customers, full.rescored) == (12, 12)
-    assert recompute_all(as_of=as_of).rescored == 0  # same day, nothing written since
+    assert (full.customers, full.refreshed, full.rescored) == (12, 12, 12)
+    rerun = recompute_all(as_of=as_of)  # same day, nothing written since
+    assert (rerun.refreshed, rerun.rescored) == (0, 0)
     # an old order outside the sales window: no cut-off moves, only this customer changes
     OrderFactory(customer=customers[3], ordered_on=as_of - dt.timedelta(days=800))
     again = recompute_all(as_of=as_of)
-    assert again.rescored == 1
+    assert (again.refreshed, again.rescored) == (1, 1)
     assert ScoringRun.objects.get(pk=again.run_id).mode == "nightly"
 
 
