@@ -33,7 +33,7 @@ def day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=local_tz())
 
 
-def _vendor_sql() -> dict[str, str]:
+def vendor_sql() -> dict[str, str]:
     if connection.vendor == "postgresql":
         return {
             "cents": "(o.amount * 100)::bigint",
@@ -61,6 +61,12 @@ COLUMNS = (
 )  # fmt: skip
 
 
+# Stored beside COLUMNS (not read by the rules): orders in each quarter of the sales
+# window, so that a nightly run can move the window by adding and subtracting the
+# orders on its edges (nightly.apply_window_deltas); quarters = how many are > 0.
+QUARTER_COUNTS = ("cq0", "cq1", "cq2", "cq3")
+STORED_COLUMNS = COLUMNS + QUARTER_COUNTS
+
 # Temporary table of customer ids a run restricts the facts to (only="table").
 ID_TABLE = "scoring_run_ids"
 
@@ -80,7 +86,7 @@ def _end_of(day: dt.date) -> Any:
     return connection.ops.adapt_datetimefield_value(day_start(day + dt.timedelta(days=1)))
 
 
-def _date_sql(day: dt.date) -> str:
+def date_sql(day: dt.date) -> str:
     """A date literal (computed here from a date object: nothing user-typed)."""
     if connection.vendor == "postgresql":
         return f"DATE '{day.isoformat()}'"
@@ -89,6 +95,12 @@ def _date_sql(day: dt.date) -> str:
 
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
+
+
+def quarter_bounds(w: int) -> list[tuple[int, int]]:
+    """(fewest, most) days before as_of of the orders in each quarter of a W-day
+    window: quarter q holds ceil(qW/4) <= d <= ceil((q+1)W/4) - 1."""
+    return [(_ceil_div(q * w, 4), _ceil_div((q + 1) * w, 4) - 1) for q in range(4)]
 
 
 def order_window_edges(std: Standard) -> list[int]:
@@ -107,20 +119,23 @@ def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
     a date range computed here once (no date arithmetic per order):
     window d < W; recent half 2d < W; quarter q of the window q*W <= 4d < (q+1)*W.
     Parameters: the end of as_of (an instant), then the restriction's."""
-    v = _vendor_sql()
+    v = vendor_sql()
     w = int(std.sales_days)  # validated positive integer
 
     def since(days: int) -> str:  # orders with d <= days
-        return f"o.ordered_on >= {_date_sql(as_of - dt.timedelta(days=days))}"
+        return f"o.ordered_on >= {date_sql(as_of - dt.timedelta(days=days))}"
 
     window, recent = since(w - 1), since((w - 1) // 2)
     total = v["sum"]
-    quarters = " + ".join(
-        f"MAX(CASE WHEN {since(_ceil_div((q + 1) * w, 4) - 1)} AND NOT "
-        f"{since(_ceil_div(q * w, 4) - 1)} THEN 1 ELSE 0 END)"
-        if q
-        else f"MAX(CASE WHEN {since(_ceil_div(w, 4) - 1)} THEN 1 ELSE 0 END)"
-        for q in range(4)
+
+    def in_quarter(fewest: int, most: int) -> str:
+        return since(most) + (f" AND NOT {since(fewest - 1)}" if fewest else "")
+
+    bounds = quarter_bounds(w)
+    quarters = " + ".join(f"MAX(CASE WHEN {in_quarter(*b)} THEN 1 ELSE 0 END)" for b in bounds)
+    counts = ", ".join(
+        f"SUM(CASE WHEN {in_quarter(*b)} THEN 1 ELSE 0 END) AS {name}"
+        for name, b in zip(QUARTER_COUNTS, bounds, strict=True)
     )
     return f"""
   SELECT o.customer_id,
@@ -134,12 +149,13 @@ def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
     {total.format(f"CASE WHEN {window} AND o.bp IS NOT NULL THEN o.cents ELSE 0 END")}
       AS margin_base,
     {total.format(f"CASE WHEN {window} AND o.bp IS NOT NULL THEN {v['profit']} ELSE 0 END")}
-      AS profit_x
+      AS profit_x,
+    {counts}
   FROM (
     SELECT o.customer_id, o.ordered_on, {v["cents"]} AS cents, {v["bp"]} AS bp
     FROM {Order._meta.db_table} o
     JOIN {Customer._meta.db_table} c ON c.id = o.customer_id
-    WHERE o.ordered_on <= {_date_sql(as_of)} AND c.deleted_at IS NULL
+    WHERE o.ordered_on <= {date_sql(as_of)} AND c.deleted_at IS NULL
       AND c.created_at < %s {_restrict("o.customer_id", only)}
   ) o
   GROUP BY o.customer_id"""  # noqa: S608 - table names, integers and dates only
@@ -163,7 +179,7 @@ def facts_query(
     the customer), "ids" or "table" (the ids in ID_TABLE); `offset` is a fixed UTC
     offset for SQLite's local dates; `order_facts` names a table already holding
     `order_facts_query`'s rows."""
-    v = _vendor_sql()
+    v = vendor_sql()
     tz = settings.TIME_ZONE
     created, created_p = local_date_sql("c.created_at", tz, offset)
     last_int, last_int_p = local_date_sql("ia.last_at", tz, offset)
@@ -210,7 +226,8 @@ SELECT c.id AS customer_id,
   COALESCE(cp.payment_method, '') AS payment_method,
   CAST(ROUND(cp.monthly_plan * 100) AS {v["int"]}) AS plan,
   m.value AS maturity, m.promised_payment_on AS promised,
-  CASE WHEN oa.last_on >= m.promise_made_on THEN 1 ELSE 0 END AS paid
+  CASE WHEN oa.last_on >= m.promise_made_on THEN 1 ELSE 0 END AS paid,
+  {", ".join(f"COALESCE(oa.{c}, 0) AS {c}" for c in QUARTER_COUNTS)}
 FROM {Customer._meta.db_table} c
 LEFT JOIN {oa_join} ON oa.customer_id = c.id
 LEFT JOIN ia ON ia.customer_id = c.id
@@ -261,7 +278,7 @@ def row_to_facts(row: Sequence[Any], as_of: dt.date) -> Facts:
      contract_status, is_strategic, satisfaction, budget_known, first_on, last_on, n_all,
      n_days, sales, recent, previous, quarters, margin_base, profit_x, last_at, n_recent,
      n_open, n_matched, n_contacts, dm, kp, payment_method, plan, maturity, promised,
-     paid) = row  # fmt: skip
+     paid) = row[: len(COLUMNS)]  # fmt: skip
     return Facts(
         customer_id=cid,
         as_of=as_of,

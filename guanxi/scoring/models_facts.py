@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CustomerFacts(models.Model):
-    """facts.COLUMNS of one scored customer as of the last run (not a foreign key:
+    """facts.STORED_COLUMNS of one scored customer as of the last run (not a foreign key:
     the run itself removes the rows of customers that left the population)."""
 
     customer_id = models.BigIntegerField(_("customer"), primary_key=True)
@@ -50,6 +50,11 @@ class CustomerFacts(models.Model):
     maturity = models.TextField(null=True)
     promised = models.DateField(null=True)
     paid = models.IntegerField()
+    # orders in each quarter of the sales window (facts.QUARTER_COUNTS)
+    cq0 = models.IntegerField(default=0)
+    cq1 = models.IntegerField(default=0)
+    cq2 = models.IntegerField(default=0)
+    cq3 = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("stored scoring facts")

@@ -24,7 +24,17 @@ from django.db import connection
 from guanxi.customers.models import Customer, Interaction, Order
 
 from . import fullrun
-from .facts import COLUMNS, ID_TABLE, day_start, facts_query, order_window_edges
+from .facts import (
+    ID_TABLE,
+    QUARTER_COUNTS,
+    STORED_COLUMNS,
+    date_sql,
+    day_start,
+    facts_query,
+    order_window_edges,
+    quarter_bounds,
+    vendor_sql,
+)
 from .facts import sqlite_fixed_offset as _sqlite_offset
 from .models import CustomerScore, ScoringRun
 from .models_facts import CustomerFacts, FactsChange
@@ -37,6 +47,7 @@ LOG_TABLE = FactsChange._meta.db_table
 SCORE_TABLE = CustomerScore._meta.db_table
 LOG = "scoring_run_log"  # the change-log rows this run read
 CANDIDATES = "scoring_run_cands"
+WINDOW = "scoring_run_window"  # stored customers whose facts only slide with the window
 # Triggers of migration 0004: three per watched table (insert, delete, update).
 EXPECTED_TRIGGERS = 21
 # Beyond this many days between two runs a full run is cheaper than the bands.
@@ -140,55 +151,90 @@ def _instant(day: dt.date) -> Any:
 
 
 def _edge_moves(old_as_of: dt.date, as_of: dt.date, std: Standard) -> tuple[str, list[Any]]:
-    """SELECTs of the customers with a row on an edge that moved between the two
-    reference dates: orders (`ordered_on >= as_of - k`, and `<= as_of`, i.e. k = -1),
-    interactions (`occurred_at` from the start of as_of - j, j = I - 1, and before
-    the end of as_of, j = -1) and customers created in between."""
+    """SELECTs of the customers whose facts must be rebuilt because the reference
+    date moved: an order dated between the two (it starts or stops counting:
+    `ordered_on <= as_of`, k = -1), an interaction between them (j = -1: the last
+    interaction may change) and customers created in between."""
     lo, hi = min(old_as_of, as_of), max(old_as_of, as_of)
     if lo == hi:
         return "", []
-    days = dt.timedelta
-    params: list[Any] = []
-    orders = []
-    for k in (-1, *order_window_edges(std)):  # an order dated d flips for lo-k <= d < hi-k
-        orders.append("ordered_on BETWEEN %s AND %s")
-        params += [_day(lo - days(days=k)), _day(hi - days(days=k + 1))]
-    interactions = []
-    for j in (-1, int(std.interaction_days) - 1):
-        interactions.append("(occurred_at >= %s AND occurred_at < %s)")
-        params += [_instant(lo - days(days=j)), _instant(hi - days(days=j))]
-    params += [_instant(lo + days(days=1)), _instant(hi + days(days=1))]
+    day = dt.timedelta(days=1)
+    params = [_day(lo + day), _day(hi), _instant(lo + day), _instant(hi + day)]
+    params += [_instant(lo + day), _instant(hi + day)]
     sql = (
-        f" UNION SELECT customer_id FROM {Order._meta.db_table} WHERE {' OR '.join(orders)}"  # noqa: S608
+        f" UNION SELECT customer_id FROM {Order._meta.db_table} "  # noqa: S608
+        "WHERE ordered_on BETWEEN %s AND %s"
         f" UNION SELECT customer_id FROM {Interaction._meta.db_table} "
-        f"WHERE {' OR '.join(interactions)}"
+        "WHERE occurred_at >= %s AND occurred_at < %s"
         f" UNION SELECT id FROM {Customer._meta.db_table} "
         "WHERE created_at >= %s AND created_at < %s"
     )
     return sql, params
 
 
+def _order_edges(lo: dt.date, hi: dt.date, std: Standard) -> tuple[str, list[Any]]:
+    """Orders on an edge of the sales window, its recent half or a quarter that moved
+    between lo and hi (`ordered_on >= as_of - k`: an order dated d flips for
+    lo - k <= d < hi - k)."""
+    conds, params = [], []
+    for k in order_window_edges(std):
+        conds.append("o.ordered_on BETWEEN %s AND %s")
+        params += [_day(lo - dt.timedelta(days=k)), _day(hi - dt.timedelta(days=k + 1))]
+    return "(" + " OR ".join(conds) + ")", params
+
+
+def _interaction_edge(lo: dt.date, hi: dt.date, std: Standard) -> tuple[str, list[Any]]:
+    """Interactions on the moved start of the interaction window (j = I - 1)."""
+    j = dt.timedelta(days=int(std.interaction_days) - 1)
+    return "(i.occurred_at >= %s AND i.occurred_at < %s)", [_instant(lo - j), _instant(hi - j)]
+
+
 def refresh_ids(old_as_of: dt.date | None, as_of: dt.date, std: Standard) -> int:
-    """The customers whose stored facts must be rebuilt, into ID_TABLE (needs
-    take_log). With no previous run: every customer (the caller rebuilds all)."""
+    """The customers whose stored facts must change, needs take_log. Into ID_TABLE:
+    those rebuilt from the records (the change log and _edge_moves); into WINDOW:
+    the other stored customers with an order or interaction on a moved window edge,
+    whose facts only slide (apply_window_deltas). Returns how many in all. With no
+    previous run: every customer (the caller rebuilds all)."""
     edges, params = ("", []) if old_as_of is None else _edge_moves(old_as_of, as_of, std)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {ID_TABLE}")
+        for table in (ID_TABLE, WINDOW):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
             fullrun.temp_table(ID_TABLE, f"SELECT customer_id FROM {LOG}{edges}"),  # noqa: S608
             params,
         )
         cursor.execute(f"SELECT COUNT(*) FROM {ID_TABLE}")  # noqa: S608
-        return int(cursor.fetchone()[0])
+        rebuilt = int(cursor.fetchone()[0])
+        if old_as_of is None or old_as_of == as_of:
+            return rebuilt
+        lo, hi = min(old_as_of, as_of), max(old_as_of, as_of)
+        orders, o_params = _order_edges(lo, hi, std)
+        talks, i_params = _interaction_edge(lo, hi, std)
+        sliding = (
+            f"SELECT o.customer_id FROM {Order._meta.db_table} o WHERE {orders} "  # noqa: S608
+            f"UNION SELECT i.customer_id FROM {Interaction._meta.db_table} i WHERE {talks}"
+        )
+        cursor.execute(
+            fullrun.temp_table(
+                WINDOW,
+                f"SELECT customer_id FROM ({sliding}) s "  # noqa: S608
+                f"WHERE customer_id IN (SELECT customer_id FROM {FACTS_TABLE}) "
+                f"AND customer_id NOT IN (SELECT customer_id FROM {ID_TABLE})",
+            ),
+            o_params + i_params,
+        )
+        cursor.execute(f"SELECT COUNT(*) FROM {WINDOW}")  # noqa: S608
+        return rebuilt + int(cursor.fetchone()[0])
 
 
-def store_facts(as_of: dt.date, std: Standard, *, everyone: bool) -> int:
-    """Rebuild the stored facts of every customer (`everyone`) or of the customers in
-    ID_TABLE, as of `as_of`; returns the stored rows (the scored population)."""
-    cols = ", ".join(COLUMNS)
+def store_facts(as_of: dt.date, std: Standard, *, since: dt.date | None) -> int:
+    """Rebuild the stored facts of every customer (`since` None: no previous run) or
+    of the customers in ID_TABLE and slide those in WINDOW from `since` to `as_of`;
+    afterwards ID_TABLE holds both. Returns the stored rows (the scored population)."""
+    cols = ", ".join(STORED_COLUMNS)
     offset = _sqlite_offset()
     with connection.cursor() as cursor:
-        if everyone:
+        if since is None:
             fullrun.build_order_facts(as_of, std)
             sql, params = facts_query(as_of, std, "all", offset=offset, order_facts=fullrun.ORDERS)
             cursor.execute(f"DELETE FROM {FACTS_TABLE}")  # noqa: S608
@@ -199,8 +245,106 @@ def store_facts(as_of: dt.date, std: Standard, *, everyone: bool) -> int:
                 f"(SELECT customer_id FROM {ID_TABLE})"
             )
         cursor.execute(f"INSERT INTO {FACTS_TABLE} ({cols}) {sql}", params)  # noqa: S608
+        if since is not None and since != as_of:
+            apply_window_deltas(since, as_of, std)
+            cursor.execute(f"INSERT INTO {ID_TABLE} SELECT customer_id FROM {WINDOW}")  # noqa: S608
         cursor.execute(f"SELECT COUNT(*) FROM {FACTS_TABLE}")  # noqa: S608
         return int(cursor.fetchone()[0])
+
+
+def _flag(condition: str) -> str:
+    return f"(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def apply_window_deltas(old_as_of: dt.date, as_of: dt.date, std: Standard) -> None:
+    """Slide the windowed facts of the customers in WINDOW from old_as_of to as_of:
+    each windowed sum and count changes by the orders (interactions) on the moved
+    edges only, counted in the window at the new date minus at the old one. Distinct
+    order days move whole days at a time, so their count slides too; active quarters
+    follow from the per-quarter order counts. (Their other facts cannot have changed:
+    a change would be in the log, and a date between the two runs is an edge of
+    _edge_moves; both put the customer in ID_TABLE instead.)"""
+    w = int(std.sales_days)
+    v = vendor_sql()
+    total = v["sum"]
+
+    def since(day: dt.date, days: int) -> str:  # the order is at most `days` before `day`
+        return f"o.ordered_on >= {date_sql(day - dt.timedelta(days=days))}"
+
+    def flags(day: dt.date) -> dict[str, str]:
+        counted = f"o.ordered_on <= {date_sql(day)}"
+        out = {
+            "w": _flag(f"{counted} AND {since(day, w - 1)}"),
+            "r": _flag(f"{counted} AND {since(day, (w - 1) // 2)}"),
+        }
+        for name, (fewest, most) in zip(QUARTER_COUNTS, quarter_bounds(w), strict=True):
+            older = f" AND NOT {since(day, fewest - 1)}" if fewest else ""
+            out[name] = _flag(f"{counted} AND {since(day, most)}{older}")
+        return out
+
+    new, old = flags(as_of), flags(old_as_of)
+    moved = {name: f"({new[name]} - {old[name]})" for name in new}
+    lo, hi = min(old_as_of, as_of), max(old_as_of, as_of)
+    edges, params = _order_edges(lo, hi, std)
+    margin = "(CASE WHEN o.bp IS NOT NULL THEN o.cents ELSE 0 END)"
+    profit = f"(CASE WHEN o.bp IS NOT NULL THEN {v['profit']} ELSE 0 END)"
+    entering = f"{new['w']} = 1 AND {old['w']} = 0"
+    leaving = f"{new['w']} = 0 AND {old['w']} = 1"
+    deltas = f"""
+SELECT o.customer_id,
+  {total.format(f"o.cents * {moved['w']}")} AS d_sales,
+  {total.format(f"o.cents * {moved['r']}")} AS d_recent,
+  {total.format(f"o.cents * ({moved['w']} - {moved['r']})")} AS d_previous,
+  {total.format(f"{margin} * {moved['w']}")} AS d_margin_base,
+  {total.format(f"{profit} * {moved['w']}")} AS d_profit_x,
+  COUNT(DISTINCT CASE WHEN {entering} THEN o.ordered_on END)
+    - COUNT(DISTINCT CASE WHEN {leaving} THEN o.ordered_on END) AS d_days,
+  {", ".join(f"SUM({moved[c]}) AS d_{c}" for c in QUARTER_COUNTS)}
+FROM (
+  SELECT o.customer_id, o.ordered_on, {v["cents"]} AS cents, {v["bp"]} AS bp
+  FROM {Order._meta.db_table} o
+  WHERE {edges} AND o.customer_id IN (SELECT customer_id FROM {WINDOW})
+) o
+GROUP BY o.customer_id"""  # noqa: S608 - table names, integers and dates only
+    active = " + ".join(
+        f"(CASE WHEN f.{c} + d.d_{c} > 0 THEN 1 ELSE 0 END)" for c in QUARTER_COUNTS
+    )
+    sets = ", ".join(
+        [
+            "sales = f.sales + d.d_sales",
+            "recent = f.recent + d.d_recent",
+            "previous = f.previous + d.d_previous",
+            "margin_base = f.margin_base + d.d_margin_base",
+            "profit_x = f.profit_x + d.d_profit_x",
+            "n_days = f.n_days + d.d_days",
+            *(f"{c} = f.{c} + d.d_{c}" for c in QUARTER_COUNTS),
+            f"quarters = {active}",
+        ]
+    )
+    talks, t_params = _interaction_edge(lo, hi, std)
+
+    def window(day: dt.date) -> list[Any]:  # the interaction window's instants
+        first = day - dt.timedelta(days=int(std.interaction_days) - 1)
+        return [_instant(first), _instant(day + dt.timedelta(days=1))]
+
+    recent_talks = f"""
+SELECT i.customer_id,
+  SUM((CASE WHEN i.occurred_at >= %s AND i.occurred_at < %s THEN 1 ELSE 0 END)
+    - (CASE WHEN i.occurred_at >= %s AND i.occurred_at < %s THEN 1 ELSE 0 END)) AS d_recent
+FROM {Interaction._meta.db_table} i
+WHERE {talks} AND i.customer_id IN (SELECT customer_id FROM {WINDOW})
+GROUP BY i.customer_id"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {FACTS_TABLE} AS f SET {sets} FROM ({deltas}) d "  # noqa: S608
+            "WHERE f.customer_id = d.customer_id",
+            params,
+        )
+        cursor.execute(
+            f"UPDATE {FACTS_TABLE} AS f SET n_recent = f.n_recent + d.d_recent "  # noqa: S608
+            f"FROM ({recent_talks}) d WHERE f.customer_id = d.customer_id",
+            [*window(as_of), *window(old_as_of), *t_params],
+        )
 
 
 def _value_column(name: str, std: Standard) -> str:
@@ -267,5 +411,5 @@ def build_candidates(run: ScoringRun, as_of: dt.date, std: Standard, cut: Cutoff
 
 def drop_tables() -> None:
     with connection.cursor() as cursor:
-        for table in (LOG, ID_TABLE, CANDIDATES):
+        for table in (LOG, ID_TABLE, WINDOW, CANDIDATES):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")

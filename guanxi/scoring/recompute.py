@@ -293,7 +293,8 @@ def recompute_all(
             refreshed = nightly.refresh_ids(
                 None if previous is None else previous.as_of, as_of, std
             )
-            population = nightly.store_facts(as_of, std, everyone=previous is None)
+            since = None if previous is None else previous.as_of
+            population = nightly.store_facts(as_of, std, since=since)
             report("facts", population, population)
             cut = fullrun.cutoffs(std, as_of)
             short = previous and nightly.build_candidates(previous, as_of, std, cut)

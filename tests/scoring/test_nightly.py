@@ -401,6 +401,41 @@ def test_recompute_customer_leaves_its_customer_for_the_next_run():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("variant", ["default", "fixed"])
+def test_window_edges_slide_like_the_records(rep, variant):
+    """Orders (with margins, two on one day) around every edge of the sales window,
+    its half and its quarters, interactions around the start of the interaction
+    window: after every nightly step, forward and back, the stored facts, slid by
+    their edge orders only (nightly.apply_window_deltas), equal the records'."""
+    from guanxi.scoring.facts import order_window_edges
+
+    _standard(variant)
+    std = parse_standard(services.standard_ensure_active())
+    day = dt.date(2026, 3, 10)
+    created = dt.datetime.combine(day - dt.timedelta(days=900), dt.time(12), tzinfo=TZ)
+    interaction_days = int(std.interaction_days)
+    for n, k in enumerate([*order_window_edges(std), int(std.sales_days)]):
+        c = CustomerFactory(owner=rep, stage="won")
+        Customer.objects.filter(pk=c.pk).update(created_at=created)
+        for offset in range(max(0, k - 3), k + 4):
+            on = day - dt.timedelta(days=offset)
+            OrderFactory(customer=c, ordered_on=on, amount=Decimal(1000 + 37 * offset + n),
+                         gross_margin=Decimal("12.5") if offset % 2 else None)  # fmt: skip
+        OrderFactory(customer=c, ordered_on=day - dt.timedelta(days=k), amount=Decimal("99.99"))
+        for offset in range(interaction_days - 3, interaction_days + 3):
+            at = dt.datetime.combine(day - dt.timedelta(days=offset), dt.time(9), tzinfo=TZ)
+            InteractionFactory(customer=c, occurred_at=at)
+    recompute_all(as_of=day)
+    for delta in (1, 2, -1, -3, 5, 0, -4):
+        day += dt.timedelta(days=delta)
+        summary = recompute_all(as_of=day)
+        assert ScoringRun.objects.get(pk=summary.run_id).mode == "nightly"
+        expected = reference_facts(day, std)
+        assert _stored_facts() == _facts_rows(expected)
+        _assert_scores_are_the_rules(expected, std)
+
+
+@pytest.mark.django_db
 def test_a_missing_trigger_or_a_new_standard_makes_the_run_full():
     c = CustomerFactory()
     OrderFactory(customer=c)
