@@ -66,6 +66,8 @@ COLUMNS = (
 # orders on its edges (nightly.apply_window_deltas); quarters = how many are > 0.
 QUARTER_COUNTS = ("cq0", "cq1", "cq2", "cq3")
 STORED_COLUMNS = COLUMNS + QUARTER_COUNTS
+# Active quarters of the order facts `oa` (NULL counts: no orders, none active).
+ACTIVE_QUARTERS = " + ".join(f"(CASE WHEN oa.{c} > 0 THEN 1 ELSE 0 END)" for c in QUARTER_COUNTS)
 
 # Temporary table of customer ids a run restricts the facts to (only="table").
 ID_TABLE = "scoring_run_ids"
@@ -132,7 +134,6 @@ def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
         return since(most) + (f" AND NOT {since(fewest - 1)}" if fewest else "")
 
     bounds = quarter_bounds(w)
-    quarters = " + ".join(f"MAX(CASE WHEN {in_quarter(*b)} THEN 1 ELSE 0 END)" for b in bounds)
     counts = ", ".join(
         f"SUM(CASE WHEN {in_quarter(*b)} THEN 1 ELSE 0 END) AS {name}"
         for name, b in zip(QUARTER_COUNTS, bounds, strict=True)
@@ -145,7 +146,6 @@ def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
     {total.format(f"CASE WHEN {recent} THEN o.cents ELSE 0 END")} AS recent,
     {total.format(f"CASE WHEN {window} AND NOT {recent} THEN o.cents ELSE 0 END")}
       AS previous,
-    {quarters} AS quarters,
     {total.format(f"CASE WHEN {window} AND o.bp IS NOT NULL THEN o.cents ELSE 0 END")}
       AS margin_base,
     {total.format(f"CASE WHEN {window} AND o.bp IS NOT NULL THEN {v['profit']} ELSE 0 END")}
@@ -217,7 +217,7 @@ SELECT c.id AS customer_id,
     AS budget_known,
   oa.first_on, oa.last_on, COALESCE(oa.n_all, 0) AS n_all, COALESCE(oa.n_days, 0) AS n_days,
   COALESCE(oa.sales, 0) AS sales, COALESCE(oa.recent, 0) AS recent,
-  COALESCE(oa.previous, 0) AS previous, COALESCE(oa.quarters, 0) AS quarters,
+  COALESCE(oa.previous, 0) AS previous, {ACTIVE_QUARTERS} AS quarters,
   COALESCE(oa.margin_base, 0) AS margin_base, COALESCE(oa.profit_x, 0) AS profit_x,
   {last_int} AS last_int_on,
   COALESCE(ia.n_recent, 0) AS n_recent,
