@@ -351,6 +351,7 @@ def ours_rfm() -> dict[str, float]:
     std = parse_standard(standard_ensure_active())
     t0 = time.perf_counter()
     with transaction.atomic():
+        fullrun.batch_settings()
         fullrun.build_order_facts(AS_OF_DATE, std)
         t1 = time.perf_counter()
         cut = fullrun.cutoffs(std, AS_OF_DATE, fullrun.ORDERS)

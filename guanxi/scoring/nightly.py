@@ -48,6 +48,8 @@ SCORE_TABLE = CustomerScore._meta.db_table
 LOG = "scoring_run_log"  # the change-log rows this run read
 CANDIDATES = "scoring_run_cands"
 WINDOW = "scoring_run_window"  # stored customers whose facts only slide with the window
+EDGE_ORDERS = "scoring_run_edge_orders"  # orders on a moved window edge
+EDGE_TALKS = "scoring_run_edge_talks"  # interactions on the moved interaction-window edge
 # Triggers of migration 0004: three per watched table (insert, delete, update).
 EXPECTED_TRIGGERS = 21
 # Beyond this many days between two runs a full run is cheaper than the bands.
@@ -90,12 +92,7 @@ def take_log() -> int:
     """Read the change log as it stands (forget_log deletes exactly these rows, so a
     write committed after this read stays logged for the next run)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {LOG}")
-        cursor.execute(
-            fullrun.temp_table(LOG, f"SELECT id, customer_id FROM {LOG_TABLE}")  # noqa: S608
-        )
-        cursor.execute(f"SELECT COUNT(*) FROM {LOG}")  # noqa: S608
-        return int(cursor.fetchone()[0])
+        return fullrun.create_temp(cursor, LOG, f"SELECT id, customer_id FROM {LOG_TABLE}")  # noqa: S608
 
 
 def forget_log() -> None:
@@ -197,40 +194,54 @@ def refresh_ids(old_as_of: dt.date | None, as_of: dt.date, std: Standard) -> int
     previous run: every customer (the caller rebuilds all)."""
     edges, params = ("", []) if old_as_of is None else _edge_moves(old_as_of, as_of, std)
     with connection.cursor() as cursor:
-        for table in (ID_TABLE, WINDOW):
+        for table in (WINDOW, EDGE_ORDERS, EDGE_TALKS):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(
-            fullrun.temp_table(ID_TABLE, f"SELECT customer_id FROM {LOG}{edges}"),  # noqa: S608
-            params,
-        )
-        cursor.execute(f"SELECT COUNT(*) FROM {ID_TABLE}")  # noqa: S608
-        rebuilt = int(cursor.fetchone()[0])
+        ids = f"SELECT customer_id FROM {LOG}{edges}"  # noqa: S608
+        rebuilt = fullrun.create_temp(cursor, ID_TABLE, ids, params)
         if old_as_of is None or old_as_of == as_of:
             return rebuilt
         lo, hi = min(old_as_of, as_of), max(old_as_of, as_of)
         orders, o_params = _order_edges(lo, hi, std)
         talks, i_params = _interaction_edge(lo, hi, std)
+        v = vendor_sql()
+        # The edge rows, read once through the date indexes: they decide who slides
+        # and by how much (apply_window_deltas).
+        fullrun.create_temp(
+            cursor,
+            EDGE_ORDERS,
+            f"SELECT o.customer_id, o.ordered_on, {v['cents']} AS cents, {v['bp']} AS bp "  # noqa: S608
+            f"FROM {Order._meta.db_table} o WHERE {orders}",
+            o_params,
+        )
+        fullrun.create_temp(
+            cursor,
+            EDGE_TALKS,
+            f"SELECT i.customer_id, i.occurred_at FROM {Interaction._meta.db_table} i "  # noqa: S608
+            f"WHERE {talks}",
+            i_params,
+        )
         sliding = (
-            f"SELECT o.customer_id FROM {Order._meta.db_table} o WHERE {orders} "  # noqa: S608
-            f"UNION SELECT i.customer_id FROM {Interaction._meta.db_table} i WHERE {talks}"
+            f"SELECT customer_id FROM {EDGE_ORDERS} "  # noqa: S608
+            f"UNION SELECT customer_id FROM {EDGE_TALKS}"
         )
-        cursor.execute(
-            fullrun.temp_table(
-                WINDOW,
-                f"SELECT customer_id FROM ({sliding}) s "  # noqa: S608
-                f"WHERE customer_id IN (SELECT customer_id FROM {FACTS_TABLE}) "
-                f"AND customer_id NOT IN (SELECT customer_id FROM {ID_TABLE})",
-            ),
-            o_params + i_params,
+        slid = fullrun.create_temp(
+            cursor,
+            WINDOW,
+            f"SELECT customer_id FROM ({sliding}) s "  # noqa: S608
+            f"WHERE EXISTS (SELECT 1 FROM {FACTS_TABLE} f WHERE f.customer_id = s.customer_id) "
+            f"AND NOT EXISTS (SELECT 1 FROM {ID_TABLE} x WHERE x.customer_id = s.customer_id)",
         )
-        cursor.execute(f"SELECT COUNT(*) FROM {WINDOW}")  # noqa: S608
-        return rebuilt + int(cursor.fetchone()[0])
+        return rebuilt + slid
 
 
-def store_facts(as_of: dt.date, std: Standard, *, since: dt.date | None) -> int:
+def store_facts(
+    as_of: dt.date, std: Standard, *, since: dt.date | None, stored: int | None = None
+) -> int:
     """Rebuild the stored facts of every customer (`since` None: no previous run) or
     of the customers in ID_TABLE and slide those in WINDOW from `since` to `as_of`;
-    afterwards ID_TABLE holds both. Returns the stored rows (the scored population)."""
+    afterwards ID_TABLE holds both. Returns the stored rows (the scored population),
+    counted from the rows deleted and inserted when the previous run's count is
+    given as `stored` (counting a million rows costs most of a second)."""
     cols = ", ".join(STORED_COLUMNS)
     offset = _sqlite_offset()
     with connection.cursor() as cursor:
@@ -238,18 +249,27 @@ def store_facts(as_of: dt.date, std: Standard, *, since: dt.date | None) -> int:
             fullrun.build_order_facts(as_of, std)
             sql, params = facts_query(as_of, std, "all", offset=offset, order_facts=fullrun.ORDERS)
             cursor.execute(f"DELETE FROM {FACTS_TABLE}")  # noqa: S608
+            stored = 0
         else:
             sql, params = facts_query(as_of, std, "table", offset=offset)
             cursor.execute(
                 f"DELETE FROM {FACTS_TABLE} WHERE customer_id IN "  # noqa: S608
                 f"(SELECT customer_id FROM {ID_TABLE})"
             )
+            if stored is not None:
+                stored -= cursor.rowcount
         cursor.execute(f"INSERT INTO {FACTS_TABLE} ({cols}) {sql}", params)  # noqa: S608
+        if stored is not None:
+            stored += cursor.rowcount
         if since is not None and since != as_of:
             apply_window_deltas(since, as_of, std)
             cursor.execute(f"INSERT INTO {ID_TABLE} SELECT customer_id FROM {WINDOW}")  # noqa: S608
-        cursor.execute(f"SELECT COUNT(*) FROM {FACTS_TABLE}")  # noqa: S608
-        return int(cursor.fetchone()[0])
+            if fullrun.is_pg():
+                cursor.execute(f"ANALYZE {ID_TABLE} (customer_id)")
+        if stored is None:
+            cursor.execute(f"SELECT COUNT(*) FROM {FACTS_TABLE}")  # noqa: S608
+            stored = int(cursor.fetchone()[0])
+        return stored
 
 
 def _flag(condition: str) -> str:
@@ -284,8 +304,6 @@ def apply_window_deltas(old_as_of: dt.date, as_of: dt.date, std: Standard) -> No
 
     new, old = flags(as_of), flags(old_as_of)
     moved = {name: f"({new[name]} - {old[name]})" for name in new}
-    lo, hi = min(old_as_of, as_of), max(old_as_of, as_of)
-    edges, params = _order_edges(lo, hi, std)
     margin = "(CASE WHEN o.bp IS NOT NULL THEN o.cents ELSE 0 END)"
     profit = f"(CASE WHEN o.bp IS NOT NULL THEN {v['profit']} ELSE 0 END)"
     entering = f"{new['w']} = 1 AND {old['w']} = 0"
@@ -300,11 +318,8 @@ SELECT o.customer_id,
   COUNT(DISTINCT CASE WHEN {entering} THEN o.ordered_on END)
     - COUNT(DISTINCT CASE WHEN {leaving} THEN o.ordered_on END) AS d_days,
   {", ".join(f"SUM({moved[c]}) AS d_{c}" for c in QUARTER_COUNTS)}
-FROM (
-  SELECT o.customer_id, o.ordered_on, {v["cents"]} AS cents, {v["bp"]} AS bp
-  FROM {Order._meta.db_table} o
-  WHERE {edges} AND o.customer_id IN (SELECT customer_id FROM {WINDOW})
-) o
+FROM {EDGE_ORDERS} o
+WHERE o.customer_id IN (SELECT customer_id FROM {WINDOW})
 GROUP BY o.customer_id"""  # noqa: S608 - table names, integers and dates only
     active = " + ".join(
         f"(CASE WHEN f.{c} + d.d_{c} > 0 THEN 1 ELSE 0 END)" for c in QUARTER_COUNTS
@@ -321,7 +336,6 @@ GROUP BY o.customer_id"""  # noqa: S608 - table names, integers and dates only
             f"quarters = {active}",
         ]
     )
-    talks, t_params = _interaction_edge(lo, hi, std)
 
     def window(day: dt.date) -> list[Any]:  # the interaction window's instants
         first = day - dt.timedelta(days=int(std.interaction_days) - 1)
@@ -331,19 +345,18 @@ GROUP BY o.customer_id"""  # noqa: S608 - table names, integers and dates only
 SELECT i.customer_id,
   SUM((CASE WHEN i.occurred_at >= %s AND i.occurred_at < %s THEN 1 ELSE 0 END)
     - (CASE WHEN i.occurred_at >= %s AND i.occurred_at < %s THEN 1 ELSE 0 END)) AS d_recent
-FROM {Interaction._meta.db_table} i
-WHERE {talks} AND i.customer_id IN (SELECT customer_id FROM {WINDOW})
+FROM {EDGE_TALKS} i
+WHERE i.customer_id IN (SELECT customer_id FROM {WINDOW})
 GROUP BY i.customer_id"""  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {FACTS_TABLE} AS f SET {sets} FROM ({deltas}) d "  # noqa: S608
-            "WHERE f.customer_id = d.customer_id",
-            params,
+            "WHERE f.customer_id = d.customer_id"
         )
         cursor.execute(
             f"UPDATE {FACTS_TABLE} AS f SET n_recent = f.n_recent + d.d_recent "  # noqa: S608
             f"FROM ({recent_talks}) d WHERE f.customer_id = d.customer_id",
-            [*window(as_of), *window(old_as_of), *t_params],
+            [*window(as_of), *window(old_as_of)],
         )
 
 
@@ -403,13 +416,10 @@ def build_candidates(run: ScoringRun, as_of: dt.date, std: Standard, cut: Cutoff
         sql += f" UNION SELECT customer_id FROM {SCORE_TABLE} WHERE {due}"  # noqa: S608
         params += due_params
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {CANDIDATES}")
-        cursor.execute(fullrun.temp_table(CANDIDATES, sql), params)
-        cursor.execute(f"SELECT COUNT(*) FROM {CANDIDATES}")  # noqa: S608
-        return int(cursor.fetchone()[0])
+        return fullrun.create_temp(cursor, CANDIDATES, sql, params)
 
 
 def drop_tables() -> None:
     with connection.cursor() as cursor:
-        for table in (LOG, ID_TABLE, WINDOW, CANDIDATES):
+        for table in (LOG, ID_TABLE, WINDOW, EDGE_ORDERS, EDGE_TALKS, CANDIDATES):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")

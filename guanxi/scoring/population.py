@@ -17,6 +17,13 @@ from .rules import pyramid_value
 from .standard_types import Standard
 
 
+def quantile_ranks(n: int, parts: int = 5) -> tuple[int, ...]:
+    """Ascending 1-based ranks of the nearest-rank cut-offs: ceil(k*n/parts), k=1..parts-1."""
+    if n == 0:
+        return ()
+    return tuple((k * n + parts - 1) // parts for k in range(1, parts))
+
+
 def quantile_cutoffs(values: Iterable[int], parts: int = 5) -> tuple[int, ...]:
     """Nearest-rank cut-offs: q_k = x_(ceil(k*n/parts)) of the ascending values, k=1..parts-1.
 
@@ -25,10 +32,15 @@ def quantile_cutoffs(values: Iterable[int], parts: int = 5) -> tuple[int, ...]:
     may hold more or fewer than n/parts customers when values repeat.
     """
     xs = sorted(values)
-    n = len(xs)
-    if n == 0:
-        return ()
-    return tuple(xs[(k * n + parts - 1) // parts - 1] for k in range(1, parts))
+    return tuple(xs[rank - 1] for rank in quantile_ranks(len(xs), parts))
+
+
+def top_share_rank(n: int, pct: Fraction) -> int | None:
+    """Descending 1-based rank of the top-share cut-off: ceil(pct% * n), at most n."""
+    rank = -((-pct * n) // 100)  # ceil(pct * n / 100)
+    if n == 0 or rank < 1:
+        return None
+    return min(int(rank), n)
 
 
 def top_share_cutoff(values_desc: Sequence[int], pct: Fraction) -> int | None:
@@ -37,22 +49,28 @@ def top_share_cutoff(values_desc: Sequence[int], pct: Fraction) -> int | None:
     Everyone with a value >= it (and > 0) is in the top group, so a tie at the
     boundary pulls all tied customers into the group.
     """
-    n = len(values_desc)
-    rank = -((-pct * n) // 100)  # ceil(pct * n / 100)
-    if n == 0 or rank < 1:
+    rank = top_share_rank(len(values_desc), pct)
+    return None if rank is None else values_desc[rank - 1]
+
+
+def pareto_need(total: int, pct: Fraction) -> int | None:
+    """The running sum (descending) that reaches pct% of the total: ceil(pct * total / 100);
+    None when the total is not positive."""
+    if total <= 0:
         return None
-    return values_desc[min(int(rank), n) - 1]
+    return int(-((-pct * total) // 100))
 
 
 def pareto_cutoff(values_desc: Sequence[int], total: int, pct: Fraction) -> int | None:
     """Value of the first customer (descending) at which the cumulative share of the
     total reaches pct%; None when the total is not positive."""
-    if total <= 0:
+    need = pareto_need(total, pct)
+    if need is None:
         return None
     running = 0
     for value in values_desc:
         running += value
-        if running * 100 >= pct * total:
+        if running >= need:
             return value
     return values_desc[-1]
 

@@ -288,13 +288,15 @@ def recompute_all(
     try:
         with transaction.atomic():
             bulkwrite.lock_all([SCORE_TABLE, MATURITY_TABLE, nightly.FACTS_TABLE])
+            fullrun.batch_settings()
             previous = None if full else nightly.previous_run(std, as_of)
             nightly.take_log()  # before the facts are read: see nightly.take_log
             refreshed = nightly.refresh_ids(
                 None if previous is None else previous.as_of, as_of, std
             )
             since = None if previous is None else previous.as_of
-            population = nightly.store_facts(as_of, std, since=since)
+            stored = None if previous is None else previous.customers
+            population = nightly.store_facts(as_of, std, since=since, stored=stored)
             report("facts", population, population)
             cut = fullrun.cutoffs(std, as_of)
             short = previous and nightly.build_candidates(previous, as_of, std, cut)
@@ -302,7 +304,9 @@ def recompute_all(
             now = timezone.now()
             fullrun.stage_scores(std, cut, as_of, now)
             report("scores", rescored, population)
-            moves = staged_moves(std, cut, as_of)
+            few = rescored * 4 < population
+            with fullrun.lookups_by_key(few):
+                moves = staged_moves(std, cut, as_of)
             changes = change_rows(moves, now)  # reads the old reasons: before the merge
             report("history", len({m.customer_id for m in moves}), rescored)
             broken = fullrun.broken_promises(as_of)
@@ -311,8 +315,11 @@ def recompute_all(
                 changes_count += apply_maturity(broken, now, std.version)
             nightly.note_maturity_moves([f.customer_id for f in broken])
             bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, changes)
-            fullrun.merge(SCORE_COLUMNS)
+            with fullrun.lookups_by_key(few):
+                fullrun.merge(SCORE_COLUMNS)
             nightly.forget_log()
+            if previous is None:
+                fullrun.analyze([SCORE_TABLE, nightly.FACTS_TABLE])
             matrix = fullrun.matrix_counts() if counts else {}
             fullrun.drop_tables()
             nightly.drop_tables()
