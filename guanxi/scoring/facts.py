@@ -128,28 +128,32 @@ def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
         return f"o.ordered_on >= {date_sql(as_of - dt.timedelta(days=days))}"
 
     window, recent = since(w - 1), since((w - 1) // 2)
-    total = v["sum"]
+
+    def summed(value: str, condition: str) -> str:
+        return f"CAST(COALESCE(SUM({value}) FILTER (WHERE {condition}), 0) AS {v['int']})"
 
     def in_quarter(fewest: int, most: int) -> str:
         return since(most) + (f" AND NOT {since(fewest - 1)}" if fewest else "")
 
     bounds = quarter_bounds(w)
     counts = ", ".join(
-        f"SUM(CASE WHEN {in_quarter(*b)} THEN 1 ELSE 0 END) AS {name}"
+        f"COUNT(*) FILTER (WHERE {in_quarter(*b)}) AS {name}"
         for name, b in zip(QUARTER_COUNTS, bounds, strict=True)
     )
+    # The inner query computes each order's cents once: without the fence (PostgreSQL:
+    # OFFSET 0, sorted so the aggregate still reads it in customer order; SQLite:
+    # LIMIT -1) it is merged into the aggregate and every SUM converts the decimals
+    # again (measured at 10M orders: 14 s against 9.5 s).
+    fence = "ORDER BY o.customer_id OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1"
     return f"""
   SELECT o.customer_id,
     MIN(o.ordered_on) AS first_on, MAX(o.ordered_on) AS last_on, COUNT(*) AS n_all,
     COUNT(DISTINCT CASE WHEN {window} THEN o.ordered_on END) AS n_days,
-    {total.format(f"CASE WHEN {window} THEN o.cents ELSE 0 END")} AS sales,
-    {total.format(f"CASE WHEN {recent} THEN o.cents ELSE 0 END")} AS recent,
-    {total.format(f"CASE WHEN {window} AND NOT {recent} THEN o.cents ELSE 0 END")}
-      AS previous,
-    {total.format(f"CASE WHEN {window} AND o.bp IS NOT NULL THEN o.cents ELSE 0 END")}
-      AS margin_base,
-    {total.format(f"CASE WHEN {window} AND o.bp IS NOT NULL THEN {v['profit']} ELSE 0 END")}
-      AS profit_x,
+    {summed("o.cents", window)} AS sales,
+    {summed("o.cents", recent)} AS recent,
+    {summed("o.cents", f"{window} AND NOT {recent}")} AS previous,
+    {summed("o.cents", f"{window} AND o.bp IS NOT NULL")} AS margin_base,
+    {summed(v["profit"], f"{window} AND o.bp IS NOT NULL")} AS profit_x,
     {counts}
   FROM (
     SELECT o.customer_id, o.ordered_on, {v["cents"]} AS cents, {v["bp"]} AS bp
@@ -157,6 +161,7 @@ def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
     JOIN {Customer._meta.db_table} c ON c.id = o.customer_id
     WHERE o.ordered_on <= {date_sql(as_of)} AND c.deleted_at IS NULL
       AND c.created_at < %s {_restrict("o.customer_id", only)}
+    {fence}
   ) o
   GROUP BY o.customer_id"""  # noqa: S608 - table names, integers and dates only
 
