@@ -129,22 +129,34 @@ def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
 
     window, recent = since(w - 1), since((w - 1) // 2)
 
+    pg = connection.vendor == "postgresql"
+
+    # FILTER skips the rows a sum does not take on PostgreSQL; SQLite runs the
+    # CASE form faster (it evaluates FILTER per aggregate as a separate branch).
     def summed(value: str, condition: str) -> str:
-        return f"CAST(COALESCE(SUM({value}) FILTER (WHERE {condition}), 0) AS {v['int']})"
+        if pg:
+            return f"CAST(COALESCE(SUM({value}) FILTER (WHERE {condition}), 0) AS bigint)"
+        return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
+
+    def counted(condition: str) -> str:
+        if pg:
+            return f"COUNT(*) FILTER (WHERE {condition})"
+        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
     def in_quarter(fewest: int, most: int) -> str:
         return since(most) + (f" AND NOT {since(fewest - 1)}" if fewest else "")
 
     bounds = quarter_bounds(w)
     counts = ", ".join(
-        f"COUNT(*) FILTER (WHERE {in_quarter(*b)}) AS {name}"
+        f"{counted(in_quarter(*b))} AS {name}"
         for name, b in zip(QUARTER_COUNTS, bounds, strict=True)
     )
-    # The inner query computes each order's cents once: without the fence (PostgreSQL:
-    # OFFSET 0, sorted so the aggregate still reads it in customer order; SQLite:
-    # LIMIT -1) it is merged into the aggregate and every SUM converts the decimals
-    # again (measured at 10M orders: 14 s against 9.5 s).
-    fence = "ORDER BY o.customer_id OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1"
+    # PostgreSQL: the inner query computes each order's cents once. Without the fence
+    # (OFFSET 0, sorted so the aggregate still reads it in customer order) it is merged
+    # into the aggregate and every SUM converts the decimals again (measured at 10M
+    # orders: 14 s against 9.5 s). SQLite evaluates the merged query faster than a
+    # materialized inner one (2.4 s against 12 s at 2M orders), so it gets no fence.
+    fence = "ORDER BY o.customer_id OFFSET 0" if pg else ""
     return f"""
   SELECT o.customer_id,
     MIN(o.ordered_on) AS first_on, MAX(o.ordered_on) AS last_on, COUNT(*) AS n_all,
