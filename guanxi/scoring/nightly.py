@@ -228,8 +228,10 @@ def refresh_ids(old_as_of: dt.date | None, as_of: dt.date, std: Standard) -> int
             cursor,
             WINDOW,
             f"SELECT customer_id FROM ({sliding}) s "  # noqa: S608
-            f"WHERE EXISTS (SELECT 1 FROM {FACTS_TABLE} f WHERE f.customer_id = s.customer_id) "
-            f"AND NOT EXISTS (SELECT 1 FROM {ID_TABLE} x WHERE x.customer_id = s.customer_id)",
+            # IN, not correlated EXISTS: SQLite probes an unindexed temporary table
+            # once per row for the latter (17 s at 200k customers, 0.1 s with IN)
+            f"WHERE customer_id IN (SELECT customer_id FROM {FACTS_TABLE}) "
+            f"AND customer_id NOT IN (SELECT customer_id FROM {ID_TABLE})",
         )
         return rebuilt + slid
 
