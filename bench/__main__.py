@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -187,6 +188,7 @@ def run_scoring(db: str, customers: int, orders: int, args: argparse.Namespace) 
         f"--orders={orders}",
         f"--repeat={args.scoring_repeat}",
         f"--incremental={args.scoring_incremental}",
+        f"--rfm-pairs={args.scoring_rfm_pairs}",
     ]
     proc = subprocess.run(  # noqa: S603 (our own module)
         cmd,
@@ -204,6 +206,15 @@ def run_scoring(db: str, customers: int, orders: int, args: argparse.Namespace) 
 
 def verdict(met: bool) -> str:
     return "met" if met else "NOT met"
+
+
+def rfm_pairs_line(data: dict[str, Any]) -> str:
+    ratios = sorted(p["ours"] / p["ntile"] for p in data["pairs"])
+    shown = ", ".join(f"{r:.2f}" for r in ratios)
+    return (
+        f"{data['db']}: ours RFM part / NTILE over {len(ratios)} alternated pairs: "
+        f"median {statistics.median(ratios):.2f} (sorted: {shown})"
+    )
 
 
 def scoring_table(data: dict[str, Any]) -> str:
@@ -313,6 +324,13 @@ def main(argv: list[str] | None = None) -> None:
         "--scoring-repeat", type=int, default=3, help="timed runs of each way (default 3)"
     )
     scoring.add_argument(
+        "--scoring-rfm-pairs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only time N alternated pairs of (a) NTILE and ours RFM part, then stop",
+    )
+    scoring.add_argument(
         "--scoring-incremental",
         type=int,
         default=200,
@@ -382,6 +400,9 @@ def main(argv: list[str] | None = None) -> None:
         print("\n" + blocks[-1], flush=True)
     for db, customers, orders in scoring_targets:
         data = run_scoring(db, customers, orders, args)
+        if "pairs" in data:
+            print(rfm_pairs_line(data), flush=True)
+            continue
         blocks.append(scoring_table(data))
         print("\n" + blocks[-1], flush=True)
     if args.markdown:

@@ -518,6 +518,24 @@ def med(values: list[dict[str, float]]) -> dict[str, float]:
     return {k: statistics.median(v[k] for v in values) for k in values[0]}
 
 
+def rfm_pairs(pairs: int, log: Log) -> dict[str, Any]:
+    """(a) NTILE and ours RFM part, alternated `pairs` times after one warm-up NTILE:
+    on a machine whose speed drifts, the ratio of each pair is the steadier number."""
+    from guanxi.scoring.services import standard_ensure_active
+    from guanxi.scoring.standards import parse_standard
+
+    days = int(parse_standard(standard_ensure_active()).sales_days)
+    prepare_scratch()
+    run_statement("ntile", ntile_sql(), days)
+    out = []
+    for i in range(1, pairs + 1):
+        ntile = run_statement("ntile", ntile_sql(), days)
+        ours = ours_rfm()["total"]
+        out.append({"ntile": ntile, "ours": ours})
+        log(f"[{i}/{pairs}] NTILE {ntile:.2f} s, ours RFM part {ours:.2f} s: {ours / ntile:.2f}")
+    return {"pairs": out}
+
+
 def run(repeat: int, samples: int, log: Log) -> dict[str, Any]:
     from django.db import connection
 
@@ -603,6 +621,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--incremental", type=int, default=200)
     parser.add_argument("--keep-scratch", action="store_true")
+    parser.add_argument("--rfm-pairs", type=int, default=0)
     args = parser.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -610,7 +629,10 @@ def main(argv: list[str] | None = None) -> None:
 
     setup_django()
     ensure_dataset(args.customers, args.orders, log)
-    data = run(args.repeat, args.incremental, log)
+    if args.rfm_pairs:
+        data = rfm_pairs(args.rfm_pairs, log)
+    else:
+        data = run(args.repeat, args.incremental, log)
     if not args.keep_scratch:
         drop_scratch()
     data["versions"] = versions()
