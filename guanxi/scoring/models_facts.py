@@ -66,10 +66,17 @@ class CustomerFacts(models.Model):
 
 class FactsChange(models.Model):
     """Append-only: a customer whose facts may have changed since the last run.
-    A run deletes exactly the rows it read, so a write committed meanwhile stays."""
+    A run deletes exactly the rows it read, so a write committed meanwhile stays.
+    An inserted order or interaction is logged with its row, so that the run can add
+    it to the stored facts instead of rebuilding them (nightly.apply_insert_deltas);
+    any other write is OTHER and rebuilds the customer's facts."""
+
+    OTHER, ORDER_ADDED, INTERACTION_ADDED = 0, 1, 2
 
     id = models.BigAutoField(primary_key=True)
     customer_id = models.BigIntegerField(_("customer"))
+    kind = models.PositiveSmallIntegerField(_("kind"), db_default=OTHER)
+    row_id = models.BigIntegerField(_("inserted row"), null=True)
 
     class Meta:
         verbose_name = _("scoring facts change")

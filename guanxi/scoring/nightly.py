@@ -19,8 +19,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
+from guanxi.core.localdates import local_date_sql
 from guanxi.customers.models import Customer, Interaction, Order
 
 from . import fullrun
@@ -31,12 +33,13 @@ from .facts import (
     date_sql,
     day_start,
     facts_query,
+    order_aggregates,
     order_window_edges,
     quarter_bounds,
     vendor_sql,
 )
 from .facts import sqlite_fixed_offset as _sqlite_offset
-from .models import CustomerScore, ScoringRun
+from .models import CustomerMaturity, CustomerScore, ScoringRun
 from .models_facts import CustomerFacts, FactsChange
 from .results import Cutoffs
 from .standard_types import Standard
@@ -50,6 +53,9 @@ CANDIDATES = "scoring_run_cands"
 WINDOW = "scoring_run_window"  # stored customers whose facts only slide with the window
 EDGE_ORDERS = "scoring_run_edge_orders"  # orders on a moved window edge
 EDGE_TALKS = "scoring_run_edge_talks"  # interactions on the moved interaction-window edge
+ORDERS_ADDED = "scoring_run_orders_added"  # orders the log names as inserted
+TALKS_ADDED = "scoring_run_talks_added"  # interactions the log names as inserted
+ADDED = "scoring_run_added"  # stored customers whose only changes are those inserts
 # Triggers of migration 0004: three per watched table (insert, delete, update).
 EXPECTED_TRIGGERS = 21
 # Beyond this many days between two runs a full run is cheaper than the bands.
@@ -92,7 +98,24 @@ def take_log() -> int:
     """Read the change log as it stands (forget_log deletes exactly these rows, so a
     write committed after this read stays logged for the next run)."""
     with connection.cursor() as cursor:
-        return fullrun.create_temp(cursor, LOG, f"SELECT id, customer_id FROM {LOG_TABLE}")  # noqa: S608
+        return fullrun.create_temp(
+            cursor,
+            LOG,
+            f"SELECT id, customer_id, kind, row_id FROM {LOG_TABLE}",  # noqa: S608
+        )
+
+
+def settle_log() -> None:
+    """Log rows committed while this run read the records (after take_log) are turned
+    into plain changes: the run may have read their rows already (PostgreSQL reads
+    committed data statement by statement), so the next run must rebuild those
+    customers rather than add the rows a second time. Call it after the last read of
+    the records (store_facts); a row committed later was seen by no read of this run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {LOG_TABLE} SET kind = {FactsChange.OTHER} "  # noqa: S608
+            f"WHERE kind <> {FactsChange.OTHER} AND id NOT IN (SELECT id FROM {LOG})"
+        )
 
 
 def forget_log() -> None:
@@ -151,18 +174,20 @@ def _edge_moves(old_as_of: dt.date, as_of: dt.date, std: Standard) -> tuple[str,
     """SELECTs of the customers whose facts must be rebuilt because the reference
     date moved: an order dated between the two (it starts or stops counting:
     `ordered_on <= as_of`, k = -1), an interaction between them (j = -1: the last
-    interaction may change) and customers created in between."""
+    interaction may change) and customers created in between. Needs _added_rows."""
     lo, hi = min(old_as_of, as_of), max(old_as_of, as_of)
     if lo == hi:
         return "", []
     day = dt.timedelta(days=1)
     params = [_day(lo + day), _day(hi), _instant(lo + day), _instant(hi + day)]
     params += [_instant(lo + day), _instant(hi + day)]
+    # rows the log names as inserted are added by apply_insert_deltas instead
     sql = (
         f" UNION SELECT customer_id FROM {Order._meta.db_table} "  # noqa: S608
-        "WHERE ordered_on BETWEEN %s AND %s"
+        f"WHERE ordered_on BETWEEN %s AND %s AND id NOT IN (SELECT id FROM {ORDERS_ADDED})"
         f" UNION SELECT customer_id FROM {Interaction._meta.db_table} "
-        "WHERE occurred_at >= %s AND occurred_at < %s"
+        f"WHERE occurred_at >= %s AND occurred_at < %s "
+        f"AND id NOT IN (SELECT id FROM {TALKS_ADDED})"
         f" UNION SELECT id FROM {Customer._meta.db_table} "
         "WHERE created_at >= %s AND created_at < %s"
     )
@@ -186,38 +211,82 @@ def _interaction_edge(lo: dt.date, hi: dt.date, std: Standard) -> tuple[str, lis
     return "(i.occurred_at >= %s AND i.occurred_at < %s)", [_instant(lo - j), _instant(hi - j)]
 
 
+def _added_rows(cursor: Any) -> None:
+    """The orders and interactions the log names as inserted and that still exist, into
+    ORDERS_ADDED and TALKS_ADDED. An order's `fresh` says that no other order of its
+    customer falls on its day (its day is a new order day). A row changed or deleted
+    after its insert has a plain log row too, so its customer is rebuilt instead."""
+    v = vendor_sql()
+    orders = Order._meta.db_table
+    fullrun.create_temp(
+        cursor,
+        ORDERS_ADDED,
+        f"SELECT o.id, o.customer_id, o.ordered_on, {v['cents']} AS cents, "  # noqa: S608
+        f"{v['bp']} AS bp, o.gross_margin, "
+        f"CASE WHEN (SELECT COUNT(*) FROM {orders} x WHERE x.customer_id = o.customer_id "
+        "AND x.ordered_on = o.ordered_on) "
+        "= COUNT(*) OVER (PARTITION BY o.customer_id, o.ordered_on) THEN 1 ELSE 0 END AS fresh "
+        f"FROM {LOG} l JOIN {orders} o ON o.id = l.row_id "
+        f"WHERE l.kind = {FactsChange.ORDER_ADDED}",
+    )
+    fullrun.create_temp(
+        cursor,
+        TALKS_ADDED,
+        f"SELECT i.id, i.customer_id, i.occurred_at FROM {LOG} l "  # noqa: S608
+        f"JOIN {Interaction._meta.db_table} i ON i.id = l.row_id "
+        f"WHERE l.kind = {FactsChange.INTERACTION_ADDED}",
+    )
+
+
 def refresh_ids(old_as_of: dt.date | None, as_of: dt.date, std: Standard) -> int:
     """The customers whose stored facts must change, needs take_log. Into ID_TABLE:
-    those rebuilt from the records (the change log and _edge_moves); into WINDOW:
-    the other stored customers with an order or interaction on a moved window edge,
-    whose facts only slide (apply_window_deltas). Returns how many in all. With no
-    previous run: every customer (the caller rebuilds all)."""
-    edges, params = ("", []) if old_as_of is None else _edge_moves(old_as_of, as_of, std)
+    those rebuilt from the records (a plain change in the log, no stored facts yet, or
+    _edge_moves); into ADDED: the other customers in the log, whose only changes are
+    inserted orders and interactions (apply_insert_deltas adds them); into WINDOW: the
+    other stored customers with an order or interaction on a moved window edge, whose
+    facts slide (apply_window_deltas). Returns how many in all. With no previous run:
+    every customer (the caller rebuilds all)."""
     with connection.cursor() as cursor:
-        for table in (WINDOW, EDGE_ORDERS, EDGE_TALKS):
+        for table in (WINDOW, EDGE_ORDERS, EDGE_TALKS, ORDERS_ADDED, TALKS_ADDED, ADDED):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        ids = f"SELECT customer_id FROM {LOG}{edges}"  # noqa: S608
+        if old_as_of is None:
+            return fullrun.create_temp(cursor, ID_TABLE, f"SELECT customer_id FROM {LOG}")  # noqa: S608
+        _added_rows(cursor)
+        edges, params = _edge_moves(old_as_of, as_of, std)
+        ids = (
+            f"SELECT customer_id FROM {LOG} WHERE kind = {FactsChange.OTHER} "  # noqa: S608
+            f"UNION SELECT customer_id FROM {LOG} "
+            f"WHERE customer_id NOT IN (SELECT customer_id FROM {FACTS_TABLE}){edges}"
+        )
         rebuilt = fullrun.create_temp(cursor, ID_TABLE, ids, params)
-        if old_as_of is None or old_as_of == as_of:
-            return rebuilt
+        added = fullrun.create_temp(
+            cursor,
+            ADDED,
+            f"SELECT DISTINCT customer_id FROM {LOG} "  # noqa: S608
+            f"WHERE customer_id NOT IN (SELECT customer_id FROM {ID_TABLE})",
+        )
+        if old_as_of == as_of:
+            return rebuilt + added
         lo, hi = min(old_as_of, as_of), max(old_as_of, as_of)
         orders, o_params = _order_edges(lo, hi, std)
         talks, i_params = _interaction_edge(lo, hi, std)
         v = vendor_sql()
         # The edge rows, read once through the date indexes: they decide who slides
-        # and by how much (apply_window_deltas).
+        # and by how much (apply_window_deltas). Inserted rows are not in the stored
+        # facts yet: they are added, not slid.
         fullrun.create_temp(
             cursor,
             EDGE_ORDERS,
             f"SELECT o.customer_id, o.ordered_on, {v['cents']} AS cents, {v['bp']} AS bp "  # noqa: S608
-            f"FROM {Order._meta.db_table} o WHERE {orders}",
+            f"FROM {Order._meta.db_table} o WHERE {orders} "
+            f"AND o.id NOT IN (SELECT id FROM {ORDERS_ADDED})",
             o_params,
         )
         fullrun.create_temp(
             cursor,
             EDGE_TALKS,
             f"SELECT i.customer_id, i.occurred_at FROM {Interaction._meta.db_table} i "  # noqa: S608
-            f"WHERE {talks}",
+            f"WHERE {talks} AND i.id NOT IN (SELECT id FROM {TALKS_ADDED})",
             i_params,
         )
         sliding = (
@@ -233,17 +302,22 @@ def refresh_ids(old_as_of: dt.date | None, as_of: dt.date, std: Standard) -> int
             f"WHERE customer_id IN (SELECT customer_id FROM {FACTS_TABLE}) "
             f"AND customer_id NOT IN (SELECT customer_id FROM {ID_TABLE})",
         )
-        return rebuilt + slid
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {ADDED} "  # noqa: S608
+            f"WHERE customer_id NOT IN (SELECT customer_id FROM {WINDOW})"
+        )
+        return rebuilt + slid + int(cursor.fetchone()[0])
 
 
 def store_facts(
     as_of: dt.date, std: Standard, *, since: dt.date | None, stored: int | None = None
 ) -> int:
     """Rebuild the stored facts of every customer (`since` None: no previous run) or
-    of the customers in ID_TABLE and slide those in WINDOW from `since` to `as_of`;
-    afterwards ID_TABLE holds both. Returns the stored rows (the scored population),
-    counted from the rows deleted and inserted when the previous run's count is
-    given as `stored` (counting a million rows costs most of a second)."""
+    of the customers in ID_TABLE, slide those in WINDOW from `since` to `as_of` and
+    add the inserted rows of those in ADDED; afterwards ID_TABLE holds all three.
+    Returns the stored rows (the scored population), counted from the rows deleted
+    and inserted when the previous run's count is given as `stored` (counting a
+    million rows costs most of a second)."""
     cols = ", ".join(STORED_COLUMNS)
     offset = _sqlite_offset()
     with connection.cursor() as cursor:
@@ -263,9 +337,15 @@ def store_facts(
         cursor.execute(f"INSERT INTO {FACTS_TABLE} ({cols}) {sql}", params)  # noqa: S608
         if stored is not None:
             stored += cursor.rowcount
-        if since is not None and since != as_of:
-            apply_window_deltas(since, as_of, std)
-            cursor.execute(f"INSERT INTO {ID_TABLE} SELECT customer_id FROM {WINDOW}")  # noqa: S608
+        if since is not None:
+            if since != as_of:
+                apply_window_deltas(since, as_of, std)
+                cursor.execute(f"INSERT INTO {ID_TABLE} SELECT customer_id FROM {WINDOW}")  # noqa: S608
+            apply_insert_deltas(as_of, std, offset)
+            cursor.execute(
+                f"INSERT INTO {ID_TABLE} SELECT customer_id FROM {ADDED} "  # noqa: S608
+                f"WHERE customer_id NOT IN (SELECT customer_id FROM {ID_TABLE})"
+            )
             if fullrun.is_pg():
                 cursor.execute(f"ANALYZE {ID_TABLE} (customer_id)")
         if stored is None:
@@ -362,6 +442,61 @@ GROUP BY i.customer_id"""  # noqa: S608
         )
 
 
+def apply_insert_deltas(as_of: dt.date, std: Standard, offset: int | None) -> None:
+    """Add the inserted orders and interactions (ORDERS_ADDED, TALKS_ADDED) of the
+    customers in ADDED to their stored facts, already at `as_of` (slid first): sums
+    and counts grow by the rows' own facts at as_of, first/last dates widen, an order
+    day counts if no other order of the customer falls on it, and `paid` follows the
+    new last order. Rows dated after as_of count nothing yet: a later run's
+    _edge_moves rebuilds their customers when the date passes them."""
+    day = date_sql(as_of)
+    active = " + ".join(f"(CASE WHEN f.{c} + d.{c} > 0 THEN 1 ELSE 0 END)" for c in QUARTER_COUNTS)
+    widened = {
+        "first_on": "CASE WHEN f.first_on IS NULL OR d.first_on < f.first_on "
+        "THEN d.first_on ELSE f.first_on END",
+        "last_on": "CASE WHEN f.last_on IS NULL OR d.last_on > f.last_on "
+        "THEN d.last_on ELSE f.last_on END",
+    }
+    summed = ("n_all", "n_days", "sales", "recent", "previous", "margin_base", "profit_x")
+    promise = (
+        f"(SELECT m.promise_made_on FROM {CustomerMaturity._meta.db_table} m "  # noqa: S608
+        "WHERE m.customer_id = f.customer_id)"
+    )
+    sets = ", ".join(
+        [
+            *(f"{c} = {expr}" for c, expr in widened.items()),
+            *(f"{c} = f.{c} + d.{c}" for c in (*summed, *QUARTER_COUNTS)),
+            f"quarters = {active}",
+            f"paid = CASE WHEN ({widened['last_on']}) >= {promise} THEN 1 ELSE 0 END",
+        ]
+    )
+    orders = f"""
+SELECT o.customer_id, {order_aggregates(as_of, std, fresh="o.fresh = 1")}
+FROM {ORDERS_ADDED} o
+WHERE o.ordered_on <= {day} AND o.customer_id IN (SELECT customer_id FROM {ADDED})
+GROUP BY o.customer_id"""  # noqa: S608 - table names, integers and dates only
+    last_on, last_params = local_date_sql("MAX(i.occurred_at)", settings.TIME_ZONE, offset)
+    recent = as_of - dt.timedelta(days=int(std.interaction_days) - 1)
+    talks = f"""
+SELECT i.customer_id, {last_on} AS last_on,
+  SUM(CASE WHEN i.occurred_at >= %s THEN 1 ELSE 0 END) AS n_recent
+FROM {TALKS_ADDED} i
+WHERE i.occurred_at < %s AND i.customer_id IN (SELECT customer_id FROM {ADDED})
+GROUP BY i.customer_id"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {FACTS_TABLE} AS f SET {sets} FROM ({orders}) d "  # noqa: S608
+            "WHERE f.customer_id = d.customer_id"
+        )
+        cursor.execute(
+            f"UPDATE {FACTS_TABLE} AS f SET "  # noqa: S608
+            "last_int_on = CASE WHEN f.last_int_on IS NULL OR d.last_on > f.last_int_on "
+            "THEN d.last_on ELSE f.last_int_on END, n_recent = f.n_recent + d.n_recent "
+            f"FROM ({talks}) d WHERE f.customer_id = d.customer_id",
+            [*last_params, _instant(recent), _instant(as_of + dt.timedelta(days=1))],
+        )
+
+
 def _value_column(name: str, std: Standard) -> str:
     if name == "pyramid":
         return "profit_x" if std.pyramid_metric == "profit" else "sales"
@@ -423,5 +558,8 @@ def build_candidates(run: ScoringRun, as_of: dt.date, std: Standard, cut: Cutoff
 
 def drop_tables() -> None:
     with connection.cursor() as cursor:
-        for table in (LOG, ID_TABLE, WINDOW, EDGE_ORDERS, EDGE_TALKS, CANDIDATES):
+        for table in (
+            LOG, ID_TABLE, WINDOW, EDGE_ORDERS, EDGE_TALKS, ORDERS_ADDED, TALKS_ADDED, ADDED,
+            CANDIDATES,
+        ):  # fmt: skip
             cursor.execute(f"DROP TABLE IF EXISTS {table}")

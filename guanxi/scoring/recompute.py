@@ -297,6 +297,7 @@ def recompute_all(
             since = None if previous is None else previous.as_of
             stored = None if previous is None else previous.customers
             population = nightly.store_facts(as_of, std, since=since, stored=stored)
+            nightly.settle_log()  # after the last read of the records
             report("facts", population, population)
             cut = fullrun.cutoffs(std, as_of)
             short = previous and nightly.build_candidates(previous, as_of, std, cut)

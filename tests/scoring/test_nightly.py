@@ -71,6 +71,7 @@ near_customer = st.fixed_dictionaries(
 edit = st.one_of(
     st.tuples(st.just("order"), st.integers(0, 20), day_offset, money),
     st.tuples(st.just("interaction"), st.integers(0, 20), day_offset, st.integers(0, 1439)),
+    st.tuples(st.just("same_day_order"), st.integers(0, 20), money),
     st.tuples(st.just("drop_order"), st.integers(0, 20)),
     st.tuples(st.just("move_order"), st.integers(0, 20), day_offset),
     st.tuples(
@@ -166,9 +167,11 @@ def _apply(owner, day: dt.date, item: tuple) -> None:
     if kind == "near":
         _build_near(owner, day, args[0])
         return
-    if kind in ("drop_order", "move_order"):
+    if kind in ("same_day_order", "drop_order", "move_order"):
         order = _pick(args[0], Order)
-        if order is not None and kind == "drop_order":
+        if order is not None and kind == "same_day_order":  # its day is no new order day
+            OrderFactory(customer=order.customer, ordered_on=order.ordered_on, amount=args[1])
+        elif order is not None and kind == "drop_order":
             order.delete()
         elif order is not None:
             Order.objects.filter(pk=order.pk).update(ordered_on=day + dt.timedelta(days=args[1]))
@@ -329,6 +332,15 @@ def test_every_write_path_logs_the_customer():
     a, b = CustomerFactory(), CustomerFactory()
     assert _logged() == {a.pk, b.pk}  # inserts
     order = OrderFactory(customer=a)
+    talk = InteractionFactory(customer=b)
+    # inserted orders and interactions are named, to be added rather than rebuilt
+    assert set(FactsChange.objects.values_list("customer_id", "kind", "row_id")) == {
+        (a.pk, FactsChange.ORDER_ADDED, order.pk),
+        (b.pk, FactsChange.INTERACTION_ADDED, talk.pk),
+    }
+    assert _logged() == {a.pk, b.pk}
+    NeedFactory(customer=a)  # any other insert is a plain change
+    assert list(FactsChange.objects.values_list("kind", "row_id")) == [(FactsChange.OTHER, None)]
     assert _logged() == {a.pk}
     Order.objects.filter(pk=order.pk).update(amount=Decimal("5"))  # update()
     assert _logged() == {a.pk}
@@ -344,6 +356,11 @@ def test_every_write_path_logs_the_customer():
     InteractionFactory(customer=b)
     NeedFactory(customer=a)
     assert _logged() == {a.pk, b.pk}
+    Interaction.objects.filter(customer=b).update(occurred_at=timezone.now())
+    assert set(FactsChange.objects.values_list("customer_id", "kind")) == {
+        (b.pk, FactsChange.OTHER)  # an update of an inserted row rebuilds
+    }
+    assert _logged() == {b.pk}
     contact = ContactFactory(customer=b)
     Contact.objects.filter(pk=contact.pk).update(is_key_person=True)
     Need.objects.filter(customer=a).update(status="done")
@@ -371,6 +388,96 @@ def test_a_write_logged_after_the_run_read_the_log_stays_for_the_next_run():
         nightly.drop_tables()
     assert list(FactsChange.objects.values_list("customer_id", flat=True)) == [b.pk]
     assert a.pk != b.pk
+
+
+@pytest.mark.django_db
+def test_inserts_logged_while_the_run_read_the_records_rebuild_next_time():
+    """PostgreSQL reads committed rows statement by statement: a row inserted after the
+    run took the log may already be in the facts it stored, so its log row must not
+    add it a second time next run (nightly.settle_log)."""
+    a = CustomerFactory()
+    order = OrderFactory(customer=a)
+    with transaction.atomic():
+        nightly.take_log()
+        late = OrderFactory(customer=a)  # committed meanwhile
+        nightly.settle_log()
+        nightly.forget_log()
+        nightly.drop_tables()
+    assert list(FactsChange.objects.values_list("row_id", "kind")) == [(late.pk, FactsChange.OTHER)]
+    assert order.pk != late.pk
+
+
+@pytest.mark.django_db
+def test_the_run_settles_the_log_after_reading_the_records(monkeypatch):
+    a = CustomerFactory()
+    OrderFactory(customer=a)
+    recompute_all()
+    real, late = nightly.store_facts, []
+
+    def insert_first(*args, **kwargs):  # an insert the run's reads may have seen
+        late.append(OrderFactory(customer=a).pk)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(nightly, "store_facts", insert_first)
+    recompute_all()
+    assert list(FactsChange.objects.values_list("row_id", "kind")) == [(late[0], FactsChange.OTHER)]
+
+
+@pytest.mark.django_db
+def test_inserted_rows_are_added_to_the_stored_facts(rep, monkeypatch):
+    """Orders and interactions inserted between two runs are added to the stored facts
+    without rebuilding them (nightly.apply_insert_deltas): on a day that already has an
+    order, on a new day, before the first order, zero, with and without a margin,
+    after a promise (paid), dated after the run (counted once the date passes them).
+    The stored facts equal the records' after each run."""
+    std = parse_standard(services.standard_ensure_active())
+    day = dt.date(2026, 3, 10)
+    long_ago = dt.datetime.combine(day - dt.timedelta(days=900), dt.time(12), tzinfo=TZ)
+    customers = [CustomerFactory(owner=rep, stage="won") for _ in range(6)]
+    Customer.objects.update(created_at=long_ago)
+    for n, c in enumerate(customers):
+        for back in (3, 40, 200, 500):
+            OrderFactory(customer=c, ordered_on=day - dt.timedelta(days=back + n),
+                         amount=Decimal(500 + 10 * back), gross_margin=Decimal("20.5"))  # fmt: skip
+        at = dt.datetime.combine(day - dt.timedelta(days=60 + n), dt.time(9), tzinfo=TZ)
+        InteractionFactory(customer=c, occurred_at=at)
+    CustomerMaturity.objects.create(
+        customer=customers[5], value="3k", since=timezone.now(),
+        promise_made_on=day, promised_payment_on=day + dt.timedelta(days=10),
+    )  # fmt: skip
+    recompute_all(as_of=day)
+    added: list[set[int]] = []
+    real = nightly.apply_insert_deltas
+
+    def spy(*args):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT customer_id FROM {nightly.ADDED}")
+            added.append({row[0] for row in cursor.fetchall()})
+        real(*args)
+
+    monkeypatch.setattr(nightly, "apply_insert_deltas", spy)
+    a, b, c, d, e, f = customers
+    tomorrow = day + dt.timedelta(days=1)
+    OrderFactory(customer=a, ordered_on=day - dt.timedelta(days=3), amount=Decimal("7.01"))
+    OrderFactory(customer=b, ordered_on=tomorrow, amount=Decimal("88.80"), gross_margin=None)
+    OrderFactory(customer=b, ordered_on=tomorrow, amount=Decimal("0.00"))  # same new day
+    OrderFactory(customer=c, ordered_on=day - dt.timedelta(days=700), amount=Decimal(900))
+    OrderFactory(customer=d, ordered_on=day + dt.timedelta(days=3), amount=Decimal(300))
+    OrderFactory(customer=f, ordered_on=tomorrow, amount=Decimal(1))  # pays after the promise
+    when = dt.datetime.combine(tomorrow, dt.time(23, 59), tzinfo=TZ)
+    InteractionFactory(customer=e, occurred_at=when)
+    InteractionFactory(customer=e, occurred_at=when + dt.timedelta(days=5))
+    for step in (1, 1, 2, -1):
+        day += dt.timedelta(days=step)
+        summary = recompute_all(as_of=day)
+        assert ScoringRun.objects.get(pk=summary.run_id).mode == "nightly"
+        expected = reference_facts(day, std)
+        assert _stored_facts() == _facts_rows(expected)
+        _assert_scores_are_the_rules(expected, std)
+    # only the first run had inserts, and it added them all instead of rebuilding
+    assert added[0] == {a.pk, b.pk, c.pk, d.pk, e.pk, f.pk}
+    assert added[1:] == [set(), set(), set()]
+    assert CustomerFacts.objects.get(pk=f.pk).paid == 1
 
 
 @pytest.mark.django_db
