@@ -35,12 +35,12 @@ from .standard_types import Standard
 ORDERS = "scoring_run_orders"
 BUYERS = "scoring_run_buyers"  # the buyers' columns the cut-offs sort
 FACTS = "scoring_run_facts"
+PRIOR = "scoring_run_prior"  # the stored dimensions of the customers scored
 STAGE = "scoring_run_scores"
 SCORE_TABLE = CustomerScore._meta.db_table
 STORED = CustomerFacts._meta.db_table
 MATURITY_TABLE = CustomerMaturity._meta.db_table
 CHANGE_TABLE = ScoreChange._meta.db_table
-CHUNK = 2000
 WORK_MEM = "256MB"
 RANDOM_PAGE_COST = 1.1
 
@@ -123,7 +123,7 @@ def analyze(tables: Sequence[str]) -> None:
 
 def drop_tables() -> None:
     with connection.cursor() as cursor:
-        for table in (ORDERS, FACTS, STAGE):
+        for table in (ORDERS, FACTS, PRIOR, STAGE):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -136,8 +136,8 @@ def build_order_facts(as_of: dt.date, std: Standard) -> None:
 
 def build_facts(as_of: dt.date, candidates: str | None = None) -> int:
     """The run's facts table: the stored facts (facts.COLUMNS) plus the day offsets
-    rec/ten/dsi/age, of every scored customer or of those in the table `candidates`;
-    returns rows."""
+    rec/ten/dsi/age, of every scored customer or of those in the table `candidates`,
+    and their stored dimensions (PRIOR); returns rows."""
     day = connection.ops.adapt_datefield_value(as_of)
     offsets = ", ".join(
         f"{_days_since(col)} AS {name}"
@@ -154,8 +154,13 @@ def build_facts(as_of: dt.date, candidates: str | None = None) -> int:
         else ""
     )
     select = f"SELECT f.*, {offsets} FROM {STORED} f {where}"  # noqa: S608
+    dims = ", ".join(("customer_id", "standard_version", "reasons", *DIMENSIONS))
+    where = where.replace("f.customer_id", "customer_id")
     with connection.cursor() as cursor:
-        return create_temp(cursor, FACTS, select, [day, day, day, day])
+        rows = create_temp(cursor, FACTS, select, [day, day, day, day])
+        # Read once here, by key: the moved customers and the new ones come from it.
+        create_temp(cursor, PRIOR, f"SELECT {dims} FROM {SCORE_TABLE} {where}")  # noqa: S608
+        return rows
 
 
 def buyers_query(as_of: dt.date, table: str = STORED) -> tuple[str, list[Any]]:
@@ -275,38 +280,25 @@ def stage_scores(std: Standard, cut: Cutoffs, as_of: dt.date, now: dt.datetime) 
 
 
 def moved_rows() -> list[tuple[Any, ...]]:
-    """(customer_id, stored standard_version, *stored DIMENSIONS, *staged DIMENSIONS)
-    of the customers already scored whose tier, grade, class or rating differs."""
-    differs = " OR ".join(f"COALESCE(c.{d}, '') <> s.{d}" for d in DIMENSIONS)
+    """(customer_id, stored standard_version, stored reasons, *stored DIMENSIONS,
+    *staged DIMENSIONS, *facts.COLUMNS) of the customers already scored whose tier,
+    grade, class or rating differs: joins of the run's own tables, with the facts the
+    pure rules explain the moves from."""
+    differs = " OR ".join(f"COALESCE(p.{d}, '') <> s.{d}" for d in DIMENSIONS)
     cols = ", ".join(
-        ["s.customer_id", "c.standard_version"]
-        + [f"c.{d}" for d in DIMENSIONS]
+        ["s.customer_id", "p.standard_version", "p.reasons"]
+        + [f"p.{d}" for d in DIMENSIONS]
         + [f"s.{d}" for d in DIMENSIONS]
+        + [f"x.{c}" for c in COLUMNS]
     )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {cols} FROM {STAGE} s "  # noqa: S608
-            f"JOIN {SCORE_TABLE} c ON c.customer_id = s.customer_id WHERE {differs} "
+            f"JOIN {PRIOR} p ON p.customer_id = s.customer_id "
+            f"JOIN {FACTS} x ON x.customer_id = s.customer_id WHERE {differs} "
             "ORDER BY s.customer_id"
         )
         return cursor.fetchall()
-
-
-def facts_of(ids: Sequence[int], as_of: dt.date) -> list[Facts]:
-    """Facts rows of `ids` from the facts table, as the pure rules take them."""
-    out: list[Facts] = []
-    cols = ", ".join(COLUMNS)
-    for i in range(0, len(ids), CHUNK):
-        chunk = list(ids[i : i + CHUNK])
-        marks = ", ".join(["%s"] * len(chunk))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {cols} FROM {FACTS} WHERE customer_id IN ({marks}) "  # noqa: S608
-                "ORDER BY customer_id",
-                chunk,
-            )
-            out.extend(row_to_facts(row, as_of) for row in cursor.fetchall())
-    return out
 
 
 def facts_where(condition: str, params: Sequence[Any], as_of: dt.date) -> list[Facts]:
@@ -357,7 +349,7 @@ def broken_promises(as_of: dt.date) -> list[Facts]:
 
 def merge(columns: Sequence[str]) -> int:
     """The staged scores into the score table: rows whose content changed are updated
-    (one UPDATE … FROM, a hash join), new customers inserted; a row equal in all but
+    (one UPDATE … FROM), new customers (not in PRIOR) inserted; a row equal in all but
     `computed_at` and `as_of` is left alone, so a rerun on the same data, or a later
     day that changed nothing, writes nothing (a row's as_of is the reference date of
     the run that last changed it). Returns the rows written."""
@@ -380,7 +372,7 @@ def merge(columns: Sequence[str]) -> int:
         updated = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {SCORE_TABLE} ({cols}) SELECT {cols} FROM {STAGE} st "  # noqa: S608
-            f"WHERE NOT EXISTS (SELECT 1 FROM {SCORE_TABLE} x WHERE x.customer_id = st.customer_id)"
+            f"WHERE st.customer_id NOT IN (SELECT customer_id FROM {PRIOR})"
         )
         return updated + cursor.rowcount
 

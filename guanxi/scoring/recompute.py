@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import bulkwrite, fullrun, nightly, rules
-from .facts import load_facts
+from .facts import load_facts, row_to_facts
 from .facts_types import Facts
 from .models import CustomerMaturity, CustomerScore, FactsChange, ScoreChange, ScoringRun
 from .population import compute_cutoffs
@@ -121,7 +121,7 @@ def _old_reasons(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
                 chunk,
             )
             for cid, raw in cursor.fetchall():
-                out[cid] = raw if isinstance(raw, dict) else json.loads(raw or "{}")
+                out[cid] = _parsed(raw)
     return out
 
 
@@ -142,6 +142,11 @@ class Move:
     as_of: dt.date
     standard_version: int
     after: list[Any]
+    before: list[Any] | None = None  # None: read from the stored reasons (change_rows)
+
+
+def _parsed(raw: Any) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else json.loads(raw or "{}")
 
 
 def diff_moves(old: dict[int, tuple[Any, ...]], new: Iterable[Scores]) -> list[Move]:
@@ -169,33 +174,36 @@ def staged_moves(std: Standard, cut: Cutoffs, as_of: dt.date) -> list[Move]:
     scores, the new explanation from the pure rules, only for the dimensions that
     moved (the SQL equals the rules: tests/scoring/test_equivalence.py)."""
     width = len(DIMENSIONS)
-    rows = fullrun.moved_rows()
-    facts = {f.customer_id: f for f in fullrun.facts_of([row[0] for row in rows], as_of)}
     moved: list[Move] = []
-    for customer_id, old_version, *values in rows:
-        old_values, new_values = values[:width], values[width:]
+    for customer_id, old_version, stored, *values in fullrun.moved_rows():
+        old_values, new_values = values[:width], values[width : 2 * width]
+        facts = row_to_facts(values[2 * width :], as_of)
+        old_reasons = _parsed(stored)
         changed = [
             (dim, was or "", now or "")
             for dim, was, now in zip(DIMENSIONS, old_values, new_values, strict=True)
             if (was or "") != (now or "")
         ]
         keys = {key for dim, _was, _now in changed for key in REASON_KEYS.get(dim, (dim,))}
-        reasons = rules.explain(facts[customer_id], std, cut, keys)
+        reasons = rules.explain(facts, std, cut, keys)
         cause = "data" if old_version == std.version else "standard"
         moved.extend(
-            Move(customer_id, dim, was, now, cause, as_of, std.version, _explain(reasons, dim))
+            Move(customer_id, dim, was, now, cause, as_of, std.version, _explain(reasons, dim),
+                 _explain(old_reasons, dim))
             for dim, was, now in changed
-        )
+        )  # fmt: skip
     return moved
 
 
 def change_rows(moves: Sequence[Move], now: dt.datetime) -> list[tuple[Any, ...]]:
-    """History rows of `moves`; reads the stored (old) reasons, so call it before the
-    new scores are merged."""
-    old_reasons = _old_reasons(sorted({m.customer_id for m in moves}))
+    """History rows of `moves`; reads the stored (old) reasons the moves do not carry,
+    so call it before the new scores are merged."""
+    old_reasons = _old_reasons(sorted({m.customer_id for m in moves if m.before is None}))
     rows = []
     for m in moves:
-        before = _explain(old_reasons.get(m.customer_id, {}), m.dimension)
+        before = m.before
+        if before is None:
+            before = _explain(old_reasons.get(m.customer_id, {}), m.dimension)
         reason = {"before": before, "after": m.after}
         rows.append(
             (m.customer_id, m.dimension, m.was, m.now, now, m.as_of, m.cause,
@@ -302,12 +310,11 @@ def recompute_all(
             cut = fullrun.cutoffs(std, as_of)
             short = previous and nightly.build_candidates(previous, as_of, std, cut)
             rescored = fullrun.build_facts(as_of, None if short is None else nightly.CANDIDATES)
+            few = rescored * 4 < population
             now = timezone.now()
             fullrun.stage_scores(std, cut, as_of, now)
             report("scores", rescored, population)
-            few = rescored * 4 < population
-            with fullrun.lookups_by_key(few):
-                moves = staged_moves(std, cut, as_of)
+            moves = staged_moves(std, cut, as_of)
             changes = change_rows(moves, now)  # reads the old reasons: before the merge
             report("history", len({m.customer_id for m in moves}), rescored)
             broken = fullrun.broken_promises(as_of)
