@@ -149,16 +149,15 @@ def build_facts(as_of: dt.date, candidates: str | None = None) -> int:
         )
     )
     where = (
-        f"WHERE f.customer_id IN (SELECT customer_id FROM {candidates})"  # noqa: S608
+        f"WHERE customer_id IN (SELECT customer_id FROM {candidates})"  # noqa: S608
         if candidates
         else ""
     )
     select = f"SELECT f.*, {offsets} FROM {STORED} f {where}"  # noqa: S608
     dims = ", ".join(("customer_id", "standard_version", "reasons", *DIMENSIONS))
-    where = where.replace("f.customer_id", "customer_id")
     with connection.cursor() as cursor:
         rows = create_temp(cursor, FACTS, select, [day, day, day, day])
-        # Read once here, by key: the moved customers and the new ones come from it.
+        # The score table read once: the moved customers and the new ones come from it.
         create_temp(cursor, PRIOR, f"SELECT {dims} FROM {SCORE_TABLE} {where}")  # noqa: S608
         return rows
 

@@ -2,7 +2,9 @@
 
 A full run rebuilds `scoring_customerfacts` from the raw tables. A nightly run keeps it
 and refreshes only the customers whose facts can have changed since the previous run:
-  * those in the change log (every write a trigger saw, migration 0004);
+  * those in the change log (every write a trigger saw, migrations 0004 and 0006):
+    inserted orders and interactions are added to their stored facts, any other
+    write rebuilds them;
   * those with an order on a window edge that moved with the reference date, or an
     interaction on an edge of the interaction window, or created in between.
 It then rescores the refreshed customers plus those whose unchanged facts now sit
