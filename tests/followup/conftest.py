@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from guanxi.scoring.models import CustomerMaturity
@@ -9,6 +10,15 @@ from tests.factories import CustomerFactory, InteractionFactory
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+@pytest.fixture
+def before_monday():
+    """Call-list tests plan Monday 2026-12-07 for a world whose contact and order are
+    dated "now" by the factories: "now" is pinned to the Wednesday before, so that
+    the last contact lies days before that Monday whatever day the suite runs."""
+    with time_machine.travel(at(dt.date(2026, 12, 2)), tick=True):
+        yield
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from guanxi.followup.recompute import followups_recompute
 
 from .conftest import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_monday")]
 DAY = dt.date(2026, 12, 7)  # Monday
 
 

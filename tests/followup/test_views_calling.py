@@ -19,7 +19,7 @@ from tests.factories import ContactFactory
 
 from .conftest import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_monday")]
 DAY = dt.date(2026, 12, 7)  # Monday
 URL = reverse("followup:calling")
 

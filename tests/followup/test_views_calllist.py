@@ -16,7 +16,7 @@ from tests.factories import InteractionFactory, UserFactory
 
 from .conftest import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_monday")]
 FRI = dt.date(2026, 12, 4)
 DAY = dt.date(2026, 12, 7)  # Monday
 URL = reverse("followup:calllist")
