@@ -361,6 +361,16 @@ def _flag(condition: str) -> str:
     return f"(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
+def _update_facts(sets: str, per_customer: str, params: Sequence[Any] = ()) -> None:
+    """UPDATE the stored facts `f` from a SELECT `d` with one row per customer."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {FACTS_TABLE} AS f SET {sets} FROM ({per_customer}) d "  # noqa: S608
+            "WHERE f.customer_id = d.customer_id",
+            list(params) or None,
+        )
+
+
 def apply_window_deltas(old_as_of: dt.date, as_of: dt.date, std: Standard) -> None:
     """Slide the windowed facts of the customers in WINDOW from old_as_of to as_of:
     each windowed sum and count changes by the orders (interactions) on the moved
@@ -433,16 +443,10 @@ SELECT i.customer_id,
 FROM {EDGE_TALKS} i
 WHERE i.customer_id IN (SELECT customer_id FROM {WINDOW})
 GROUP BY i.customer_id"""  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {FACTS_TABLE} AS f SET {sets} FROM ({deltas}) d "  # noqa: S608
-            "WHERE f.customer_id = d.customer_id"
-        )
-        cursor.execute(
-            f"UPDATE {FACTS_TABLE} AS f SET n_recent = f.n_recent + d.d_recent "  # noqa: S608
-            f"FROM ({recent_talks}) d WHERE f.customer_id = d.customer_id",
-            [*window(as_of), *window(old_as_of)],
-        )
+    _update_facts(sets, deltas)
+    _update_facts(
+        "n_recent = f.n_recent + d.d_recent", recent_talks, [*window(as_of), *window(old_as_of)]
+    )
 
 
 def apply_insert_deltas(as_of: dt.date, std: Standard, offset: int | None) -> None:
@@ -486,18 +490,13 @@ SELECT i.customer_id, {last_on} AS last_on,
 FROM {TALKS_ADDED} i
 WHERE i.occurred_at < %s AND i.customer_id IN (SELECT customer_id FROM {ADDED})
 GROUP BY i.customer_id"""  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {FACTS_TABLE} AS f SET {sets} FROM ({orders}) d "  # noqa: S608
-            "WHERE f.customer_id = d.customer_id"
-        )
-        cursor.execute(
-            f"UPDATE {FACTS_TABLE} AS f SET "  # noqa: S608
-            "last_int_on = CASE WHEN f.last_int_on IS NULL OR d.last_on > f.last_int_on "
-            "THEN d.last_on ELSE f.last_int_on END, n_recent = f.n_recent + d.n_recent "
-            f"FROM ({talks}) d WHERE f.customer_id = d.customer_id",
-            [*last_params, _instant(recent), _instant(as_of + dt.timedelta(days=1))],
-        )
+    _update_facts(sets, orders)
+    _update_facts(
+        "last_int_on = CASE WHEN f.last_int_on IS NULL OR d.last_on > f.last_int_on "
+        "THEN d.last_on ELSE f.last_int_on END, n_recent = f.n_recent + d.n_recent",
+        talks,
+        [*last_params, _instant(recent), _instant(as_of + dt.timedelta(days=1))],
+    )
 
 
 def _value_column(name: str, std: Standard) -> str:

@@ -252,6 +252,18 @@ def _assert_scores_are_the_rules(expected_facts, std) -> dict[int, dict]:
     return want
 
 
+def _step_nightly(day: dt.date, steps, std) -> None:
+    """A nightly run after each move of the reference date; after each, the stored facts
+    are the records' and the stored scores the pure rules'."""
+    for step in steps:
+        day += dt.timedelta(days=step)
+        summary = recompute_all(as_of=day)
+        assert ScoringRun.objects.get(pk=summary.run_id).mode == "nightly"
+        expected = reference_facts(day, std)
+        assert _stored_facts() == _facts_rows(expected)
+        _assert_scores_are_the_rules(expected, std)
+
+
 @pytest.fixture
 def rep(db):
     return UserFactory()
@@ -467,13 +479,7 @@ def test_inserted_rows_are_added_to_the_stored_facts(rep, monkeypatch):
     when = dt.datetime.combine(tomorrow, dt.time(23, 59), tzinfo=TZ)
     InteractionFactory(customer=e, occurred_at=when)
     InteractionFactory(customer=e, occurred_at=when + dt.timedelta(days=5))
-    for step in (1, 1, 2, -1):
-        day += dt.timedelta(days=step)
-        summary = recompute_all(as_of=day)
-        assert ScoringRun.objects.get(pk=summary.run_id).mode == "nightly"
-        expected = reference_facts(day, std)
-        assert _stored_facts() == _facts_rows(expected)
-        _assert_scores_are_the_rules(expected, std)
+    _step_nightly(day, (1, 1, 2, -1), std)
     # only the first run had inserts, and it added them all instead of rebuilding
     assert added[0] == {a.pk, b.pk, c.pk, d.pk, e.pk, f.pk}
     assert added[1:] == [set(), set(), set()]
@@ -533,13 +539,7 @@ def test_window_edges_slide_like_the_records(rep, variant):
             at = dt.datetime.combine(day - dt.timedelta(days=offset), dt.time(9), tzinfo=TZ)
             InteractionFactory(customer=c, occurred_at=at)
     recompute_all(as_of=day)
-    for delta in (1, 2, -1, -3, 5, 0, -4):
-        day += dt.timedelta(days=delta)
-        summary = recompute_all(as_of=day)
-        assert ScoringRun.objects.get(pk=summary.run_id).mode == "nightly"
-        expected = reference_facts(day, std)
-        assert _stored_facts() == _facts_rows(expected)
-        _assert_scores_are_the_rules(expected, std)
+    _step_nightly(day, (1, 2, -1, -3, 5, 0, -4), std)
 
 
 @pytest.mark.django_db
