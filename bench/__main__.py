@@ -246,12 +246,13 @@ def scoring_table(data: dict[str, Any]) -> str:
         f"written that day; facts of {night['refreshed']:,.0f} customers refreshed, "
         f"{night['rescored']:,.0f} rescored, {night['changes']:,.0f} history rows "
         f"| {night['total']:.2f} | facts {night['facts']:.2f} · cut-offs + candidates + "
-        f"scores {night['rules']:.2f} · history {night['history']:.2f} · merge "
-        f"{night['write']:.2f} · commit {night['commit']:.2f} | nightly / NTILE = "
+        f"scores {night['rules']:.2f} · history ∥ merge {night['history']:.2f} · "
+        f"history rows {night['write']:.2f} · commit {night['commit']:.2f} | nightly / NTILE = "
         f"**{n_ntile:.2f}** · pandas / nightly = **{n_pandas:.2f}** | {share('stored')} |",
         f"| ours: full run from scratch (`recompute_all(full=True)`, reference date moved) "
         f"| {full['total']:.2f} | facts {full['facts']:.2f} · cut-offs + scores "
-        f"{full['rules']:.2f} · history {full['history']:.2f} · merge {full['write']:.2f} · "
+        f"{full['rules']:.2f} · history ∥ merge {full['history']:.2f} · history rows "
+        f"{full['write']:.2f} · "
         f"commit {full['commit']:.2f} | pandas / full = {r_pandas:.2f} | |",
         f"| ours: `recompute_all` rerun on unchanged data (nothing to write) "
         f"| {rerun['total']:.2f} | | | |",

@@ -579,8 +579,9 @@ def run(repeat: int, samples: int, log: Log) -> dict[str, Any]:
             o = res["ours_full"][-1]
             log(
                 f"[{i}/{repeat}] ours full run {day}       {o['total']:8.2f} s (facts "
-                f"{o['facts']:.2f}, scores {o['rules']:.2f}, history {o['history']:.2f}, "
-                f"merge {o['write']:.2f}, commit {o['commit']:.2f}; {o['changes']:,} changes)"
+                f"{o['facts']:.2f}, scores {o['rules']:.2f}, history ∥ merge "
+                f"{o['history']:.2f}, history rows {o['write']:.2f}, commit {o['commit']:.2f}; "
+                f"{o['changes']:,} changes)"
             )
         res["ours_rerun"].append(ours_full())
         o = res["ours_rerun"][-1]
@@ -596,8 +597,8 @@ def run(repeat: int, samples: int, log: Log) -> dict[str, Any]:
         o = res["nightly"][-1]
         log(
             f"[{i}/{repeat}] ours nightly run {day}    {o['total']:8.2f} s after {written:,} "
-            f"rows written (facts {o['facts']:.2f}, scores {o['rules']:.2f}, history "
-            f"{o['history']:.2f}, merge {o['write']:.2f}, commit {o['commit']:.2f}; "
+            f"rows written (facts {o['facts']:.2f}, scores {o['rules']:.2f}, history ∥ "
+            f"merge {o['history']:.2f}, history rows {o['write']:.2f}, commit {o['commit']:.2f}; "
             f"{o['refreshed']:,} facts refreshed, {o['rescored']:,} rescored, "
             f"{o['changes']:,} changes)"
         )

@@ -18,6 +18,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -169,13 +170,16 @@ def diff_moves(old: dict[int, tuple[Any, ...]], new: Iterable[Scores]) -> list[M
     return moved
 
 
-def staged_moves(std: Standard, cut: Cutoffs, as_of: dt.date) -> list[Move]:
-    """The moves of a set-based run: old and new values from the stored and staged
-    scores, the new explanation from the pure rules, only for the dimensions that
-    moved (the SQL equals the rules: tests/scoring/test_equivalence.py)."""
+def staged_moves(
+    rows: Iterable[Sequence[Any]], std: Standard, cut: Cutoffs, as_of: dt.date
+) -> list[Move]:
+    """The moves of a set-based run from its moved rows (fullrun.moved_rows): old and
+    new values from the stored and staged scores, the new explanation from the pure
+    rules, only for the dimensions that moved (the SQL equals the rules:
+    tests/scoring/test_equivalence.py). Touches no database."""
     width = len(DIMENSIONS)
     moved: list[Move] = []
-    for customer_id, old_version, stored, *values in fullrun.moved_rows():
+    for customer_id, old_version, stored, *values in rows:
         old_values, new_values = values[:width], values[width : 2 * width]
         facts = row_to_facts(values[2 * width :], as_of)
         old_reasons = _parsed(stored)
@@ -199,6 +203,13 @@ def change_rows(moves: Sequence[Move], now: dt.datetime) -> list[tuple[Any, ...]
     """History rows of `moves`; reads the stored (old) reasons the moves do not carry,
     so call it before the new scores are merged."""
     old_reasons = _old_reasons(sorted({m.customer_id for m in moves if m.before is None}))
+    return history_rows(moves, now, old_reasons)
+
+
+def history_rows(
+    moves: Iterable[Move], now: dt.datetime, old_reasons: dict[int, dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """History rows of `moves`, the old explanation from the move or `old_reasons`."""
     rows = []
     for m in moves:
         before = m.before
@@ -261,6 +272,14 @@ def _latest_cutoffs(version: int) -> Cutoffs | None:
     return None if data is None else Cutoffs.from_json(data)
 
 
+def _history(
+    moved: Sequence[Sequence[Any]], std: Standard, cut: Cutoffs, as_of: dt.date, now: dt.datetime
+) -> tuple[list[tuple[Any, ...]], int]:
+    """History rows of a set-based run's moved rows, and how many customers moved."""
+    moves = staged_moves(moved, std, cut, as_of)
+    return history_rows(moves, now, {}), len(moved)
+
+
 def recompute_all(
     *,
     as_of: dt.date | None = None,
@@ -314,17 +333,23 @@ def recompute_all(
             now = timezone.now()
             fullrun.stage_scores(std, cut, as_of, now)
             report("scores", rescored, population)
-            moves = staged_moves(std, cut, as_of)
-            changes = change_rows(moves, now)  # reads the old reasons: before the merge
-            report("history", len({m.customer_id for m in moves}), rescored)
-            broken = fullrun.broken_promises(as_of)
-            with nightly.facts_kept_current():
-                changes_count = len(changes) + fullrun.new_maturity(now, as_of, std.version)
-                changes_count += apply_maturity(broken, now, std.version)
-            nightly.note_maturity_moves([f.customer_id for f in broken])
+            moved = fullrun.moved_rows()  # the old reasons with them: before the merge
+            # The pure rules explain the moves in a worker thread while the database
+            # merges; the two take about as long, the worker touches no database, and
+            # its error, if any, is raised here inside the transaction.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="history") as pool:
+                pending = pool.submit(_history, moved, std, cut, as_of, now)
+                broken = fullrun.broken_promises(as_of)
+                with nightly.facts_kept_current():
+                    changes_count = fullrun.new_maturity(now, as_of, std.version)
+                    changes_count += apply_maturity(broken, now, std.version)
+                nightly.note_maturity_moves([f.customer_id for f in broken])
+                with fullrun.lookups_by_key(few):
+                    fullrun.merge(SCORE_COLUMNS)
+                changes, movers = pending.result()
+            report("history", movers, rescored)
+            changes_count += len(changes)
             bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, changes)
-            with fullrun.lookups_by_key(few):
-                fullrun.merge(SCORE_COLUMNS)
             nightly.forget_log()
             if previous is None:
                 fullrun.analyze([SCORE_TABLE, nightly.FACTS_TABLE])

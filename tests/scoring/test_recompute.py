@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 from guanxi.customers.models import Customer
-from guanxi.scoring import fullrun
+from guanxi.scoring import fullrun, rules
 from guanxi.scoring.models import CustomerScore, ScoreChange, ScoringRun
 from guanxi.scoring.recompute import recompute_all, recompute_customer
 from guanxi.scoring.selectors import score_history
@@ -84,6 +84,28 @@ def test_a_crash_half_way_leaves_every_customer_fully_old(world, monkeypatch):
     monkeypatch.setattr(fullrun, "merge", crash_after_merging)
     with pytest.raises(RuntimeError):
         recompute_all()
+    assert list(CustomerScore.objects.order_by("pk").values()) == before
+    assert not ScoreChange.objects.exclude(dimension="maturity").exists()
+    assert ScoringRun.objects.order_by("-id").first().status == "failed"
+
+
+def test_an_error_while_explaining_the_moves_rolls_back_the_merge(world, monkeypatch):
+    # The moves are explained in a worker thread while the database merges: its error
+    # must reach the run's transaction, after the merge has written the new scores.
+    recompute_all()
+    before = list(CustomerScore.objects.order_by("pk").values())
+    OrderFactory(customer=world.customer, amount=Decimal("500000"))
+    merged = []
+    real_merge = fullrun.merge
+    monkeypatch.setattr(fullrun, "merge", lambda columns: merged.append(real_merge(columns)))
+
+    def broken_explain(*args, **kwargs):
+        raise ValueError("rule failed")
+
+    monkeypatch.setattr(rules, "explain", broken_explain)
+    with pytest.raises(ValueError, match="rule failed"):
+        recompute_all()
+    assert merged and merged[0] > 0  # the merge ran and wrote rows
     assert list(CustomerScore.objects.order_by("pk").values()) == before
     assert not ScoreChange.objects.exclude(dimension="maturity").exists()
     assert ScoringRun.objects.order_by("-id").first().status == "failed"
