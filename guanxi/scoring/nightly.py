@@ -98,12 +98,15 @@ def previous_run(std: Standard, as_of: dt.date) -> ScoringRun | None:
 
 def take_log() -> int:
     """Read the change log as it stands (forget_log deletes exactly these rows, so a
-    write committed after this read stays logged for the next run)."""
+    write committed after this read stays logged for the next run). Its ids are
+    analyzed too: guessing 200 distinct ids, PostgreSQL deleted two million log rows
+    (an import's) by as many index lookups, 22.8 s against 5.1 s by a hash join."""
     with connection.cursor() as cursor:
         return fullrun.create_temp(
             cursor,
             LOG,
             f"SELECT id, customer_id, kind, row_id FROM {LOG_TABLE}",  # noqa: S608
+            keys=("customer_id", "id"),
         )
 
 
@@ -112,11 +115,14 @@ def settle_log() -> None:
     into plain changes: the run may have read their rows already (PostgreSQL reads
     committed data statement by statement), so the next run must rebuild those
     customers rather than add the rows a second time. Call it after the last read of
-    the records (store_facts); a row committed later was seen by no read of this run."""
+    the records (store_facts); a row committed later was seen by no read of this run.
+    An anti-join, not NOT IN: PostgreSQL runs NOT IN row by row against the whole log
+    read once the ids no longer fit its hash memory (an import of ten million orders)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {LOG_TABLE} SET kind = {FactsChange.OTHER} "  # noqa: S608
-            f"WHERE kind <> {FactsChange.OTHER} AND id NOT IN (SELECT id FROM {LOG})"
+            f"WHERE kind <> {FactsChange.OTHER} AND NOT EXISTS "
+            f"(SELECT 1 FROM {LOG} r WHERE r.id = {LOG_TABLE}.id)"
         )
 
 
