@@ -275,9 +275,16 @@ def _latest_cutoffs(version: int) -> Cutoffs | None:
 def _history(
     moved: Sequence[Sequence[Any]], std: Standard, cut: Cutoffs, as_of: dt.date, now: dt.datetime
 ) -> tuple[list[tuple[Any, ...]], int]:
-    """History rows of a set-based run's moved rows, and how many customers moved."""
-    moves = staged_moves(moved, std, cut, as_of)
-    return history_rows(moves, now, {}), len(moved)
+    """History rows of a set-based run's moved rows, and how many customers moved.
+    Runs in a worker thread, where a query would open a second connection outside the
+    run's transaction (and on SQLite wait for the run's own write lock): refused."""
+
+    def refuse(*_args: Any) -> None:
+        raise RuntimeError("the history worker must not query the database")
+
+    with connection.execute_wrapper(refuse):
+        moves = staged_moves(moved, std, cut, as_of)
+        return history_rows(moves, now, {}), len(moved)
 
 
 def recompute_all(

@@ -111,6 +111,21 @@ def test_an_error_while_explaining_the_moves_rolls_back_the_merge(world, monkeyp
     assert ScoringRun.objects.order_by("-id").first().status == "failed"
 
 
+def test_the_history_worker_refuses_to_query_the_database(world, monkeypatch):
+    recompute_all()
+    OrderFactory(customer=world.customer, amount=Decimal("500000"))
+    real_explain = rules.explain
+
+    def explain_with_a_query(*args, **kwargs):
+        Customer.objects.count()  # would run outside the run's transaction
+        return real_explain(*args, **kwargs)
+
+    monkeypatch.setattr(rules, "explain", explain_with_a_query)
+    with pytest.raises(RuntimeError, match="must not query the database"):
+        recompute_all()
+    assert ScoringRun.objects.order_by("-id").first().status == "failed"
+
+
 def test_as_of_counts_only_orders_and_interactions_on_or_before_it(world):
     as_of = timezone.localdate() - dt.timedelta(days=30)
     Customer.objects.update(created_at=timezone.now() - dt.timedelta(days=400))
