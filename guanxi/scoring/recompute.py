@@ -282,9 +282,12 @@ def _history(
     def refuse(*_args: Any) -> None:
         raise RuntimeError("the history worker must not query the database")
 
-    with connection.execute_wrapper(refuse):
-        moves = staged_moves(moved, std, cut, as_of)
-        return history_rows(moves, now, {}), len(moved)
+    try:
+        with connection.execute_wrapper(refuse):
+            moves = staged_moves(moved, std, cut, as_of)
+            return history_rows(moves, now, {}), len(moved)
+    finally:
+        connection.close()  # the worker thread's own, if a refused query opened one
 
 
 def recompute_all(
