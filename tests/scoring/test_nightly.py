@@ -457,8 +457,8 @@ def test_settling_the_log_reads_the_log_read_once_not_once_per_row():
     if pg:  # an anti-join, never a scan of the ids read for each log row
         assert "Anti Join" in plan
         assert "Nested Loop" not in plan or "Seq Scan on scoring_run_log" not in plan
-    else:
-        assert "CORRELATED" not in plan and "LIST SUBQUERY" in plan
+    else:  # each id looked up in the ids read, not a scan of them
+        assert "SEARCH r USING" in plan and "SCAN r" not in plan
 
 
 @pytest.mark.django_db
