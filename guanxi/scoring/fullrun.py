@@ -74,11 +74,18 @@ def batch_settings() -> None:
     stay in RAM (the default 4 MB spills every sort of a nightly run to disk), and
     index lookups are priced as on cached or solid-state storage: with the default
     cost of a random page the planner scans two million contacts rather than look up
-    the 27k customers a nightly run rebuilds (measured: 1.0 s against 0.5 s)."""
+    the 27k customers a nightly run rebuilds (measured: 1.0 s against 0.5 s).
+
+    Its commit does not wait for the disk (`synchronous_commit` off). If the server
+    crashes in the instant after, the run is lost whole, never in part: its scores,
+    history, maturity moves and the change-log rows it settled go together, so the
+    next run finds the log as it was and does the same work again. Every other
+    transaction keeps the server's setting."""
     if is_pg():
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.execute(f"SET LOCAL random_page_cost = {RANDOM_PAGE_COST}")
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 @contextmanager

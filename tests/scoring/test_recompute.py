@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone, translation
 
 from guanxi.customers.models import Customer
@@ -124,6 +125,25 @@ def test_the_history_worker_refuses_to_query_the_database(world, monkeypatch):
     with pytest.raises(RuntimeError, match="must not query the database"):
         recompute_all()
     assert ScoringRun.objects.order_by("-id").first().status == "failed"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's session settings")
+@pytest.mark.django_db(transaction=True)  # the run's own transaction ends with it
+def test_the_runs_batch_settings_hold_for_its_own_transaction_only(world):
+    def show(setting: str) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SHOW {setting}")
+            return cursor.fetchone()[0]
+
+    names = ("synchronous_commit", "work_mem", "random_page_cost")
+    server = {name: show(name) for name in names}
+    seen = {}
+    recompute_all(
+        progress=lambda phase, done, total: seen.setdefault(phase, tuple(map(show, names)))
+    )
+    assert seen["facts"] == ("off", fullrun.WORK_MEM, str(fullrun.RANDOM_PAGE_COST))
+    assert seen["write"] == seen["facts"]  # up to the commit
+    assert {name: show(name) for name in names} == server  # and not a moment after
 
 
 def test_as_of_counts_only_orders_and_interactions_on_or_before_it(world):
