@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from guanxi.customers.models import Contact, Customer, Interaction, Need, Order
 from guanxi.scoring import nightly, rules, services, thresholds
-from guanxi.scoring.facts import COLUMNS
+from guanxi.scoring.facts import COLUMNS, sqlite_fixed_offset
 from guanxi.scoring.models import (
     ClassificationStandard,
     CreditProfile,
@@ -459,6 +459,31 @@ def test_settling_the_log_reads_the_log_read_once_not_once_per_row():
         assert "Nested Loop" not in plan or "Seq Scan on scoring_run_log" not in plan
     else:  # each id looked up in the ids read, not a scan of them
         assert "SEARCH r USING" in plan and "SCAN r" not in plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's local-date fast path")
+@pytest.mark.django_db
+def test_the_interactions_time_span_is_read_from_its_index():
+    """Every run on SQLite reads the span of interaction times (facts.sqlite_fixed_offset).
+    SQLite answers a lone MIN or MAX from one end of the index on occurred_at, but scans
+    all of it for both in one query."""
+    InteractionFactory()
+    statements = []
+
+    def keep(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        assert sqlite_fixed_offset() is not None
+    table = Interaction._meta.db_table
+    reads = [(sql, params) for sql, params in statements if table in sql]
+    assert reads
+    with connection.cursor() as cursor:
+        for sql, params in reads:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert f"SCAN {table}" not in plan, plan
 
 
 @pytest.mark.django_db
