@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from guanxi.customers.models import Customer
@@ -16,6 +16,8 @@ from guanxi.scoring import fullrun, rules
 from guanxi.scoring.models import CustomerScore, ScoreChange, ScoringRun
 from guanxi.scoring.recompute import recompute_all, recompute_customer
 from guanxi.scoring.selectors import score_history
+from guanxi.scoring.services import standard_ensure_active
+from guanxi.scoring.standards import parse_standard
 from tests.factories import CustomerFactory, InteractionFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -231,3 +233,22 @@ def test_a_standard_change_is_recorded_as_such(world):
     assert changes.exists()
     assert {c.cause for c in changes} == {"standard"}
     assert {c.standard_version for c in changes} == {draft.version}
+
+
+def test_the_order_pass_keeps_the_scored_customers_only():
+    """The one pass over the orders (fullrun.ORDERS, which the RFM benchmark also reads
+    on its own) leaves out soft-deleted customers and those created after the day."""
+    as_of = timezone.localdate()
+    live, deleted, later = CustomerFactory(), CustomerFactory(), CustomerFactory()
+    for customer in (live, deleted, later):
+        OrderFactory(customer=customer, ordered_on=as_of - dt.timedelta(days=10))
+    Customer.objects.filter(pk=deleted.pk).update(deleted_at=timezone.now())
+    Customer.objects.filter(pk=later.pk).update(created_at=timezone.now() + dt.timedelta(days=2))
+    std = parse_standard(standard_ensure_active())
+    with transaction.atomic():
+        fullrun.build_order_facts(as_of, std)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT customer_id, n_all FROM {fullrun.ORDERS}")  # noqa: S608
+            rows = cursor.fetchall()
+        fullrun.drop_tables()
+    assert rows == [(live.pk, 1)]
