@@ -105,11 +105,12 @@
       var areas = d.bands.map(function (b, i) {
         return [{ yAxis: b[0], name: b[2], itemStyle: { color: colours[i % colours.length] } }, { yAxis: b[1] }];
       });
-      /* a lone point gets a month around it, not an axis of hours */
+      /* at least a month, ending a day after the latest point so its symbol sits
+         inside the axis: a lone point gets the month before it, not an axis of hours
+         or of weeks that have not come yet */
       var times = d.points.map(function (p) { return Date.parse(p[0]); });
       var first = Math.min.apply(null, times), last = Math.max.apply(null, times);
-      var pad = last - first < 30 * DAY ? 15 * DAY : 0;
-      var range = [first - pad, last + pad];
+      var range = [Math.min(first, last - 30 * DAY), last + DAY];
       return {
         grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
         tooltip: {
