@@ -68,6 +68,7 @@ def ensure_dataset(customers: int, orders: int, rebuild: bool, log: Callable[[st
         orders=orders,
         seed=1,
         password=secrets.token_urlsafe(12),  # nobody logs in to a bench database
+        history_months=0,  # the datasets of the published runs have no replayed history
         as_of=_date(AS_OF),
         stdout=_Log(log),
     )

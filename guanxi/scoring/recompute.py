@@ -298,13 +298,16 @@ def recompute_all(
     write: bool = True,
     full: bool = False,
     counts: bool = False,
+    at: dt.datetime | None = None,
 ) -> RunSummary:
     """Score every live customer as of `as_of` (default today) in one transaction.
 
     A nightly run (the default when a previous run's stored facts can be trusted)
     refreshes and rescores only the customers whose scores can have changed
     (nightly.py); `full` rebuilds every customer's facts from the raw tables and
-    rescores everyone. Both store the same scores. `counts` fills matrix_counts."""
+    rescores everyone. Both store the same scores. `counts` fills matrix_counts.
+    `at` is the instant the run records as its own (scores computed, history and
+    maturity moves made; default now): the demo replays past nights with it."""
     started = time.monotonic()
     as_of = as_of or timezone.localdate()
     report = progress or (lambda phase, done, total: None)
@@ -340,7 +343,7 @@ def recompute_all(
             short = previous and nightly.build_candidates(previous, as_of, std, cut)
             rescored = fullrun.build_facts(as_of, None if short is None else nightly.CANDIDATES)
             few = rescored * 4 < population
-            now = timezone.now()
+            now = at or timezone.now()
             fullrun.stage_scores(std, cut, as_of, now)
             report("scores", rescored, population)
             moved = fullrun.moved_rows()  # the old reasons with them: before the merge

@@ -193,6 +193,8 @@ def test_run_without_if_empty_adds_more_customers():
         (["--reps=0"], "--reps"),
         (["--customers=0", "--orders=10"], "--orders needs customers"),
         (["--password= "], "--password"),
+        (["--history-months=-1"], "--history-months"),
+        (["--history-months=25"], "--history-months"),
     ],
 )
 def test_bad_input_is_a_command_error(args, message):
@@ -252,3 +254,38 @@ def test_demo_builds_the_call_lists_of_its_day():
     day = dt.date.fromisoformat(AS_OF)
     assert CallList.objects.filter(list_date=day).exists()
     assert CallListLine.objects.filter(list_date=day).exists()
+
+
+def test_demo_replays_past_nights_so_history_trend_and_migration_have_content():
+    from django.utils import timezone
+
+    from guanxi.scoring.classification import migration_matrix
+    from guanxi.scoring.models import ScoreChange, ScoringRun
+    from guanxi.scoring.recompute import recompute_all
+
+    small(password="pw-demo-1")
+    day = dt.date.fromisoformat(AS_OF)
+    nights = [day - dt.timedelta(days=30 * k) for k in (4, 3, 2, 1)]
+    runs = list(ScoringRun.objects.order_by("id").values_list("as_of", "status"))
+    assert runs == [(d, "done") for d in [*nights, day]]
+    recorded = ScoreChange.objects.exclude(dimension="maturity")
+    # the first night only stores; every later one records who moved, at its own time
+    assert set(recorded.values_list("as_of", flat=True)) == {*nights[1:], day}
+    for change in recorded.exclude(as_of=day)[:50]:
+        local = timezone.localtime(change.changed_at)
+        assert (local.date(), local.time()) == (change.as_of, dt.time(2, 30))
+    start = nights[1].replace(day=1)
+    moved = migration_matrix(Customer.objects.all(), "rfm_segment", start, day)
+    assert moved["moved"] > 0
+    # the replayed nights leave the scores a run from scratch would store
+    assert recompute_all(as_of=day, full=True).changes == 0
+
+
+def test_demo_without_history_months_scores_its_day_only():
+    from guanxi.scoring.models import ScoreChange, ScoringRun
+
+    small("--history-months=0", password="pw-demo-1")
+    assert list(ScoringRun.objects.values_list("as_of", flat=True)) == [
+        dt.date.fromisoformat(AS_OF)
+    ]
+    assert not ScoreChange.objects.exclude(dimension="maturity").exists()

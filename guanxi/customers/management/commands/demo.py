@@ -12,6 +12,10 @@ from guanxi.followup.recompute import followups_recompute
 from guanxi.scoring.demo import demo_maturity
 from guanxi.scoring.recompute import recompute_all
 
+HISTORY_MONTHS = 4
+MAX_HISTORY_MONTHS = 24  # the demo's orders span 24 months
+NIGHTLY_AT = dt.time(2, 30)  # the hour of the nightly job (scoring.tasks)
+
 
 def _date(value: str) -> dt.date:
     try:
@@ -67,6 +71,17 @@ class Command(BaseCommand):
             help="reference date the history leads up to (default: today)",
         )
         parser.add_argument(
+            "--history-months",
+            type=int,
+            default=HISTORY_MONTHS,
+            metavar="K",
+            help=(
+                "replay the nightly scoring of the K months before the reference date, one "
+                "run every 30 days, so that score history, trends and the migration matrix "
+                f"have something to show (default {HISTORY_MONTHS}; 0: score the day only)"
+            ),
+        )
+        parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when any customer exists"
         )
 
@@ -83,6 +98,11 @@ class Command(BaseCommand):
             options.validate()
         except demo_data.DemoError as exc:
             raise CommandError(str(exc)) from exc
+        if not 0 <= opts["history_months"] <= MAX_HISTORY_MONTHS:
+            raise CommandError(
+                f"--history-months must be between 0 and {MAX_HISTORY_MONTHS}, "
+                f"not {opts['history_months']}."
+            )
         if opts["if_empty"] and demo_data.has_customers():
             self.stdout.write("Customers already exist: demo data not loaded (--if-empty).")
             return
@@ -91,7 +111,15 @@ class Command(BaseCommand):
         self.stdout.write(f"{keyed:,} matching keys computed")
         classified = demo_maturity()
         self.stdout.write(f"{classified:,} maturity classes set")
-        # Score right away so every page shows tiers and explanations from the start.
+        # Score right away so every page shows tiers and explanations from the start,
+        # after the nights before it, so that they show their history too.
+        today = opts["as_of"] or timezone.localdate()
+        for months in range(opts["history_months"], 0, -1):
+            night = today - dt.timedelta(days=30 * months)
+            at = timezone.make_aware(dt.datetime.combine(night, NIGHTLY_AT))
+            recompute_all(as_of=night, trigger="demo", at=at)
+        if opts["history_months"]:
+            self.stdout.write(f"scores replayed for {opts['history_months']} past months")
         summary = recompute_all(as_of=opts["as_of"], trigger="demo")
         self.stdout.write(
             f"{summary.customers:,} customers scored under standard v{summary.standard_version}"
