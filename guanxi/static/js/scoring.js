@@ -105,12 +105,12 @@
       var areas = d.bands.map(function (b, i) {
         return [{ yAxis: b[0], name: b[2], itemStyle: { color: colours[i % colours.length] } }, { yAxis: b[1] }];
       });
-      /* at least a month, ending a day after the latest point so its symbol sits
-         inside the axis: a lone point gets the month before it, not an axis of hours
-         or of weeks that have not come yet */
+      /* at least a month up to the latest point, and a day beyond either end so no
+         symbol sits on the edge: a lone point gets the month before it, not an axis
+         of hours or of weeks that have not come yet */
       var times = d.points.map(function (p) { return Date.parse(p[0]); });
       var first = Math.min.apply(null, times), last = Math.max.apply(null, times);
-      var range = [Math.min(first, last - 30 * DAY), last + DAY];
+      var range = [Math.min(first, last - 30 * DAY) - DAY, last + DAY];
       return {
         grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
         tooltip: {
