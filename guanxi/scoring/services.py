@@ -44,20 +44,25 @@ def _next_version() -> int:
 
 
 @transaction.atomic
-def standard_ensure_active() -> ClassificationStandard:
-    """The active standard; the seed defaults become version 1 on first use."""
+def standard_ensure_active(at: dt.datetime | None = None) -> ClassificationStandard:
+    """The active standard; the seed defaults become version 1 on first use, made and
+    activated `at` (default now; the demo dates it to the first night it replays)."""
     active = ClassificationStandard.objects.filter(is_active=True).first()
     if active is not None:
         return active
-    now = timezone.now()
-    return ClassificationStandard.objects.create(
+    now = at or timezone.now()
+    made = ClassificationStandard.objects.create(
         version=_next_version(),
         name=str(_("Seed defaults")),
         config=default_config(),
         is_active=True,
         activated_at=now,
-        review_due_on=timezone.localdate() + dt.timedelta(days=REVIEW_AFTER_DAYS),
+        review_due_on=timezone.localdate(now) + dt.timedelta(days=REVIEW_AFTER_DAYS),
     )
+    if at is not None:  # created_at is set on insert whatever the model is given
+        ClassificationStandard.objects.filter(pk=made.pk).update(created_at=at)
+        made.created_at = at
+    return made
 
 
 @transaction.atomic

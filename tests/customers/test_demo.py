@@ -260,7 +260,7 @@ def test_demo_replays_past_nights_so_history_trend_and_migration_have_content():
     from django.utils import timezone
 
     from guanxi.scoring.classification import migration_matrix
-    from guanxi.scoring.models import ScoreChange, ScoringRun
+    from guanxi.scoring.models import ClassificationStandard, ScoreChange, ScoringRun
     from guanxi.scoring.recompute import recompute_all
 
     small(password="pw-demo-1")
@@ -274,6 +274,10 @@ def test_demo_replays_past_nights_so_history_trend_and_migration_have_content():
     for change in recorded.exclude(as_of=day)[:50]:
         local = timezone.localtime(change.changed_at)
         assert (local.date(), local.time()) == (change.as_of, dt.time(2, 30))
+    standard = ClassificationStandard.objects.get()  # in force since the first night
+    first = timezone.make_aware(dt.datetime.combine(nights[0], dt.time(2, 30)))
+    assert (standard.created_at, standard.activated_at) == (first, first)
+    assert standard.review_due_on == nights[0] + dt.timedelta(days=182)
     start = nights[1].replace(day=1)
     moved = migration_matrix(Customer.objects.all(), "rfm_segment", start, day)
     assert moved["moved"] > 0

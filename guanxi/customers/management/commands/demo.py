@@ -11,6 +11,7 @@ from guanxi.followup.calllist import calllists_build
 from guanxi.followup.recompute import followups_recompute
 from guanxi.scoring.demo import demo_maturity
 from guanxi.scoring.recompute import recompute_all
+from guanxi.scoring.services import standard_ensure_active
 
 HISTORY_MONTHS = 4
 MAX_HISTORY_MONTHS = 24  # the demo's orders span 24 months
@@ -117,6 +118,7 @@ class Command(BaseCommand):
         for months in range(opts["history_months"], 0, -1):
             night = today - dt.timedelta(days=30 * months)
             at = timezone.make_aware(dt.datetime.combine(night, NIGHTLY_AT))
+            standard_ensure_active(at=at)  # in force since the first night, if new
             recompute_all(as_of=night, trigger="demo", at=at)
         if opts["history_months"]:
             self.stdout.write(f"scores replayed for {opts['history_months']} past months")
