@@ -1,5 +1,6 @@
 """Fail when a gettext catalog has entries that are untranslated, fuzzy, or whose
-placeholders differ between msgid and msgstr.
+placeholders differ between msgid and msgstr; in a Chinese catalog, also when a
+translation puts half-width punctuation (, ; : ? ! and brackets) against Chinese text.
 
     python scripts/check_translations.py [CATALOG.po ...]
 
@@ -26,6 +27,12 @@ PRINTF = re.compile(
 # {count}, {0}, {name!r:>5}; "{{" and "}}" are literal braces.
 BRACE = re.compile(r"(?<!\{)\{(?P<name>[A-Za-z_]\w*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})")
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+# Chinese characters and full-width punctuation; half-width , ; : ? ! ( ) touching them
+# (or a separator between two placeholders) should be their full-width forms.
+CHINESE = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+HALF_WIDTH = re.compile(
+    rf"(?<=[{CHINESE}]) ?[,;:?!(]|[,;:?!)] ?(?=[{CHINESE}])|(?<=\)[sd])[,;:](?=%\()"
+)
 KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(\".*\")\s*$")
 
 
@@ -43,7 +50,7 @@ class Entry:
 class Problem:
     path: Path
     line: int
-    kind: str  # "untranslated" | "fuzzy" | "placeholders"
+    kind: str  # "untranslated" | "fuzzy" | "placeholders" | "punctuation"
     msgid: str
     detail: str = ""
 
@@ -130,8 +137,19 @@ def _show(found: tuple[list[str], list[str]]) -> str:
     return " ".join(found[0] + found[1]) or "none"
 
 
+def _language(entries: list[Entry]) -> str:
+    """The Language: field of the catalog's header entry, or ""."""
+    for entry in entries:
+        if entry.msgid == "" and entry.msgctxt is None:
+            header = "\n".join(entry.msgstr.values())
+            found = re.search(r"^Language:\s*(\S+)", header, re.MULTILINE)
+            return found.group(1) if found else ""
+    return ""
+
+
 def check_entries(entries: list[Entry], path: Path) -> list[Problem]:
     problems: list[Problem] = []
+    chinese = _language(entries).lower().startswith("zh")
     for entry in entries:
         label = entry.msgid if entry.msgctxt is None else f"{entry.msgctxt}|{entry.msgid}"
         if "fuzzy" in entry.flags:
@@ -150,6 +168,14 @@ def check_entries(entries: list[Entry], path: Path) -> list[Problem]:
             if found != expected:
                 detail = f"msgid has {_show(expected)}, msgstr has {_show(found)}"
                 problems.append(Problem(path, entry.line, "placeholders", label, detail))
+                break
+        for text in strings.values() if chinese else ():
+            found = HALF_WIDTH.search(text)
+            if found:
+                near = text[max(0, found.start() - 8) : found.end() + 8]
+                mark = found.group().strip()
+                detail = f"half-width {mark!r} in {near!r}: use the full-width form"
+                problems.append(Problem(path, entry.line, "punctuation", label, detail))
                 break
     return problems
 

@@ -151,3 +151,39 @@ def test_command_line_exit_status(tmp_path):
     bad.write_text('msgid "Save"\nmsgstr ""\n', encoding="utf-8")
     assert main([str(good)]) == 0
     assert main([str(good), str(bad)]) == 1
+
+
+PUNCTUATION = """msgid ""
+msgstr "Language: {language}\\n"
+
+#, python-format
+msgid "%(path)s: must be a number."
+msgstr "%(path)s:必须填写数字。"
+
+msgid "Satisfaction (1–5)"
+msgstr "满意度(1–5)"
+
+msgid "Who is the key person?"
+msgstr "谁是关键人？"
+
+#, python-format
+msgid "%(status)s, %(customers)s customers"
+msgstr "%(status)s,%(customers)s 个客户"
+
+msgid "Excel workbook (.xlsx)"
+msgstr "Excel 工作簿（.xlsx）"
+"""
+
+
+def test_half_width_punctuation_against_chinese_text_is_reported(tmp_path):
+    chinese = tmp_path / "zh.po"
+    chinese.write_text(PUNCTUATION.format(language="zh_Hans"), encoding="utf-8")
+    found = {(p.kind, p.msgid) for p in check_catalog(chinese)}
+    assert found == {
+        ("punctuation", "%(path)s: must be a number."),
+        ("punctuation", "Satisfaction (1–5)"),
+        ("punctuation", "%(status)s, %(customers)s customers"),
+    }
+    other = tmp_path / "en.po"  # only Chinese catalogs are held to it
+    other.write_text(PUNCTUATION.format(language="en"), encoding="utf-8")
+    assert check_catalog(other) == []
