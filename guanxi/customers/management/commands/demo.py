@@ -10,6 +10,7 @@ from guanxi.customers.matching import keys_backfill
 from guanxi.followup.calllist import calllists_build
 from guanxi.followup.recompute import followups_recompute
 from guanxi.scoring.demo import demo_maturity
+from guanxi.scoring.models import ScoringRun
 from guanxi.scoring.recompute import recompute_all
 from guanxi.scoring.services import standard_ensure_active
 
@@ -77,9 +78,10 @@ class Command(BaseCommand):
             default=HISTORY_MONTHS,
             metavar="K",
             help=(
-                "replay the nightly scoring of the K months before the reference date, one "
-                "run every 30 days, so that score history, trends and the migration matrix "
-                f"have something to show (default {HISTORY_MONTHS}; 0: score the day only)"
+                "on a database never scored, replay the nightly scoring of the K months "
+                "before the reference date, one run every 30 days, so that score history, "
+                "trends and the migration matrix have something to show "
+                f"(default {HISTORY_MONTHS}; 0: score the day only)"
             ),
         )
         parser.add_argument(
@@ -115,13 +117,14 @@ class Command(BaseCommand):
         # Score right away so every page shows tiers and explanations from the start,
         # after the nights before it, so that they show their history too.
         today = opts["as_of"] or timezone.localdate()
-        for months in range(opts["history_months"], 0, -1):
+        replay = 0 if ScoringRun.objects.exists() else opts["history_months"]  # a fresh start
+        for months in range(replay, 0, -1):
             night = today - dt.timedelta(days=30 * months)
             at = timezone.make_aware(dt.datetime.combine(night, NIGHTLY_AT))
             standard_ensure_active(at=at)  # in force since the first night, if new
             recompute_all(as_of=night, trigger="demo", at=at)
-        if opts["history_months"]:
-            self.stdout.write(f"scores replayed for {opts['history_months']} past months")
+        if replay:
+            self.stdout.write(f"scores replayed for {replay} past months")
         summary = recompute_all(as_of=opts["as_of"], trigger="demo")
         self.stdout.write(
             f"{summary.customers:,} customers scored under standard v{summary.standard_version}"
