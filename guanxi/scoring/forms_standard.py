@@ -13,8 +13,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from . import choices
 from .facts_types import RULE_FIELDS
@@ -205,7 +205,7 @@ class StandardConfigForm(forms.Form):
                 self._add(
                     (*p, "label"),
                     forms.CharField(label=_("Label"), required=False, max_length=120),
-                    rule.get("label", ""),
+                    gettext(rule["label"]) if rule.get("label") else "",  # seed labels are msgids
                 )
             )
             rows.append(Row(f"#{i + 1}", cells, p))
@@ -499,6 +499,9 @@ class StandardConfigForm(forms.Form):
                         )
                     rule["points"] = data.get(f"{prefix}{SEP}points")
                     label = (data.get(f"{prefix}{SEP}label") or "").strip()
+                    kept = get_path(self.base, (*path, i, "label"), "")
+                    if label and kept and label == gettext(kept):
+                        label = kept  # shown translated, left as it was: keep the msgid
                     if label:
                         rule["label"] = label
                     rows.append(rule)
@@ -600,7 +603,7 @@ class StandardConfigForm(forms.Form):
                 labels.append(str(choice_cls(item).label))
             except ValueError:
                 labels.append(item)
-        return ", ".join(labels)
+        return pgettext("list separator", ", ").join(labels)
 
     def _show(self, cell: Cell | None) -> dict[str, Any] | None:
         if cell is None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guanxi.customers.models import Customer
 from guanxi.scoring import impact, selectors, services
@@ -178,6 +178,25 @@ def test_structured_form_saves_a_draft(world, as_user, active):
     # untouched values survive the round trip exactly
     for key in ("potential", "rfm", "four_class", "credit", "pyramid", "abc", "lifecycle"):
         assert draft.config[key] == active.config[key], key
+
+
+def test_seed_rule_labels_read_in_chinese_and_survive_an_untouched_save(world, as_user, active):
+    """The seed's rule labels are msgids: shown in the reader's language, and kept as
+    msgids when a Chinese form is saved without touching them."""
+    draft = draft_with(world.director, active, lambda c: None)
+    client = as_user(world.director)
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    text = client.get(url("standard_detail", draft.pk), **zh).content.decode()
+    assert "行业匹配" in text
+    assert not re.search(r">\s*industry match\s*<", text)  # only the raw JSON keeps the msgid
+    assert "500–1,999 人、2,000 人以上" in text  # a rule's values, listed the Chinese way
+    with translation.override("zh-hans"):
+        data = form_data(draft)
+    assert data["lead__rules__0__label"] == "行业匹配"
+    response = client.post(url("standard_edit", draft.pk), data, **zh)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    draft.refresh_from_db()
+    assert draft.config == active.config
 
 
 def test_clearing_a_rule_row_removes_the_rule(world, as_user, active):
