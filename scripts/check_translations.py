@@ -27,12 +27,10 @@ PRINTF = re.compile(
 # {count}, {0}, {name!r:>5}; "{{" and "}}" are literal braces.
 BRACE = re.compile(r"(?<!\{)\{(?P<name>[A-Za-z_]\w*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})")
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-# Chinese characters and full-width punctuation; half-width , ; : ? ! ( ) touching them
-# (or a separator between two placeholders) should be their full-width forms.
+# Chinese characters and full-width punctuation; half-width , ; : ? ! ( ) touching them,
+# or , ; : right after a placeholder, should be their full-width forms.
 CHINESE = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
-HALF_WIDTH = re.compile(
-    rf"(?<=[{CHINESE}]) ?[,;:?!(]|[,;:?!)] ?(?=[{CHINESE}])|(?<=\)[sd])[,;:](?=%\()"
-)
+HALF_WIDTH = re.compile(rf"(?<=[{CHINESE}]) ?[,;:?!(]|[,;:?!)] ?(?=[{CHINESE}])|(?<=\)[sd])[,;:]")
 KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(\".*\")\s*$")
 
 

@@ -170,6 +170,10 @@ msgstr "谁是关键人？"
 msgid "%(status)s, %(customers)s customers"
 msgstr "%(status)s,%(customers)s 个客户"
 
+#, python-format
+msgid "%(label)s: +%(points)s"
+msgstr "%(label)s:+%(points)s"
+
 msgid "Excel workbook (.xlsx)"
 msgstr "Excel 工作簿（.xlsx）"
 """
@@ -183,6 +187,7 @@ def test_half_width_punctuation_against_chinese_text_is_reported(tmp_path):
         ("punctuation", "%(path)s: must be a number."),
         ("punctuation", "Satisfaction (1–5)"),
         ("punctuation", "%(status)s, %(customers)s customers"),
+        ("punctuation", "%(label)s: +%(points)s"),
     }
     other = tmp_path / "en.po"  # only Chinese catalogs are held to it
     other.write_text(PUNCTUATION.format(language="en"), encoding="utf-8")
