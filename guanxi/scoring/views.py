@@ -94,8 +94,11 @@ def _facts(score: CustomerScore, key: str) -> list[tuple[str, str]]:
             out.append((_("Next evaluation"), score.next_evaluation_on.strftime(day)))
         return out
     if key == "lead_grade":
-        qualified = _("qualified") if score.lead_qualified else _("not qualified")
-        return [(_("Lead score"), f"{score.lead_score} ({qualified})")]
+        if score.lead_qualified:
+            shown = _("%(score)s (qualified)") % {"score": score.lead_score}
+        else:
+            shown = _("%(score)s (not qualified)") % {"score": score.lead_score}
+        return [(_("Lead score"), shown)]
     if key == "lifecycle":
         last_order = score.last_order_on.strftime(day) if score.last_order_on else "—"
         last_touch = score.last_interaction_on.strftime(day) if score.last_interaction_on else "—"

@@ -424,6 +424,18 @@ def test_customer_page_shows_scores_with_explanations(world, as_user):
     assert "Key 3 (重3)" in text and "Ordinary 3 (普3)" in text
 
 
+def test_customer_page_reads_in_chinese_with_chinese_punctuation(world, as_user):
+    recompute_all()
+    page = as_user(world.owner).get(
+        reverse("customers:detail", args=[world.customer.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    text = page.content.decode()
+    assert "行业匹配：+3" in text  # a rule's points
+    score = CustomerScore.objects.get(customer=world.customer)
+    grade = "合格" if score.lead_qualified else "不合格"
+    assert f"{score.lead_score}（{grade}）" in text
+
+
 def test_customer_page_without_scores_says_so(world, as_user):
     text = (
         as_user(world.owner)
