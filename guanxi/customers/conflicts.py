@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core.text import join_list
+
 
 def _display(model_field: models.Field | None, value: Any) -> str:
     if value is None or value == "":
@@ -19,7 +21,7 @@ def _display(model_field: models.Field | None, value: Any) -> str:
     if model_field is not None and model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, models.QuerySet | list | tuple | set):
-        return ", ".join(sorted(str(v) for v in value)) or "—"
+        return join_list(sorted(str(v) for v in value)) or "—"
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, dt.datetime):

@@ -10,6 +10,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanxi.core.text import join_list
+
 from .models import Contact, Customer, Interaction, Need, Order
 
 TRAIL_MODELS: tuple[type[models.Model], ...] = (Customer, Contact, Interaction, Order, Need)
@@ -59,7 +61,7 @@ def _display(field: models.Field | None, value: Any) -> str:
         ids = [row.get(key) for row in value if isinstance(row, dict)]
         ids = [getattr(i, "pk", i) for i in ids]
         names = field.related_model._default_manager.filter(pk__in=ids)
-        return ", ".join(sorted(str(n) for n in names)) or "—"
+        return join_list(sorted(str(n) for n in names)) or "—"
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field is not None and field.is_relation and isinstance(value, int):

@@ -13,8 +13,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.text import join_list
 
 from . import choices
 from .facts_types import RULE_FIELDS
@@ -603,7 +605,7 @@ class StandardConfigForm(forms.Form):
                 labels.append(str(choice_cls(item).label))
             except ValueError:
                 labels.append(item)
-        return pgettext("list separator", ", ").join(labels)
+        return join_list(labels)
 
     def _show(self, cell: Cell | None) -> dict[str, Any] | None:
         if cell is None:
