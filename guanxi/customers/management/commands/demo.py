@@ -118,10 +118,11 @@ class Command(BaseCommand):
         # after the nights before it, so that they show their history too.
         today = opts["as_of"] or timezone.localdate()
         replay = 0 if ScoringRun.objects.exists() else opts["history_months"]  # a fresh start
-        for months in range(replay, 0, -1):
-            night = today - dt.timedelta(days=30 * months)
+        nights = [today - dt.timedelta(days=30 * months) for months in range(replay, 0, -1)]
+        for night in nights:
             at = timezone.make_aware(dt.datetime.combine(night, NIGHTLY_AT))
-            standard_ensure_active(at=at)  # in force since the first night, if new
+            if night == nights[0]:
+                standard_ensure_active(at=at)  # in force since the first night, if new
             recompute_all(as_of=night, trigger="demo", at=at)
         if replay:
             self.stdout.write(f"scores replayed for {replay} past months")
