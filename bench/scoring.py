@@ -169,27 +169,36 @@ def _scored_customers_params() -> list[Any]:
 
 def _aggregate_sql() -> str:
     """Per buying customer: recency days, distinct order days and sales (cents) in
-    the window — the definitions of docs/scoring.md §3, written by hand."""
+    the window — the definitions of docs/scoring.md §3, written by hand. On SQLite it
+    reads the integer day numbers and cents the order table keeps (Order.ordered_day,
+    amount_cents), as our run does, so the limit gets the same head start; FILTER
+    runs faster than a CASE inside the aggregate on both databases."""
     if _pg():
         recency = "%s::date - MAX(o.ordered_on)"
-        cents = "(o.amount * 100)::bigint"
+        day, cents = "o.ordered_on", "(o.amount * 100)::bigint"
     else:
-        recency = "CAST(julianday(%s) - julianday(MAX(o.ordered_on)) AS INTEGER)"
-        cents = "CAST(ROUND(o.amount * 100) AS INTEGER)"
+        recency = "%s - MAX(o.ordered_day)"
+        day, cents = "o.ordered_day", "o.amount_cents"
     return f"""
   SELECT o.customer_id, {recency} AS recency,
-    COUNT(DISTINCT CASE WHEN o.ordered_on >= %s THEN o.ordered_on END) AS freq,
-    SUM(CASE WHEN o.ordered_on >= %s THEN {cents} ELSE 0 END) AS sales
+    COUNT(DISTINCT {day}) FILTER (WHERE {day} >= %s) AS freq,
+    COALESCE(SUM({cents}) FILTER (WHERE {day} >= %s), 0) AS sales
   FROM customers_order o JOIN customers_customer c ON c.id = o.customer_id
-  WHERE o.ordered_on <= %s AND c.deleted_at IS NULL AND c.created_at < %s
+  WHERE {day} <= %s AND c.deleted_at IS NULL AND c.created_at < %s
   GROUP BY o.customer_id"""
 
 
 def _aggregate_params(sales_days: int) -> list[Any]:
     from django.db import connection
 
-    day = connection.ops.adapt_datefield_value(AS_OF_DATE)
-    start = connection.ops.adapt_datefield_value(window_start(sales_days))
+    from guanxi.scoring.facts import EPOCH
+
+    first = window_start(sales_days)
+    if _pg():
+        day = connection.ops.adapt_datefield_value(AS_OF_DATE)
+        start = connection.ops.adapt_datefield_value(first)
+    else:
+        day, start = (AS_OF_DATE - EPOCH).days, (first - EPOCH).days
     return [day, start, start, day, *_scored_customers_params()]
 
 

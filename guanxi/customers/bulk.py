@@ -28,7 +28,9 @@ class BulkWriter:
             columns = [meta.get_field(name).column for name in fields]
             given = set(columns)
             missing = [
-                f for f in meta.concrete_fields if f.column not in given and not f.primary_key
+                f
+                for f in meta.concrete_fields
+                if f.column not in given and not f.primary_key and not f.generated
             ]
             extra = tuple(f.get_db_prep_save(f.get_default(), self.connection) for f in missing)
             columns += [f.column for f in missing]

@@ -5,9 +5,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from guanxi.core.expressions import EpochDay
 from guanxi.core.models import SoftDeleteModel, SoftDeleteQuerySet, VersionedModel
 
 from . import choices
@@ -395,8 +398,31 @@ class Order(VersionedModel):
     )
     product_line = models.CharField(_("product line"), max_length=80, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    # Kept by the database from the three fields above, for the scoring run's pass over
+    # every order (scoring/facts.py): integers it can compare and sum without
+    # converting dates and decimals once per order and per aggregate.
+    ordered_day = models.GeneratedField(
+        expression=EpochDay("ordered_on"),
+        output_field=models.IntegerField(),
+        db_persist=True,
+        verbose_name=_("order day number"),
+    )
+    amount_cents = models.GeneratedField(
+        expression=Cast(Round(F("amount") * 100), models.BigIntegerField()),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+        verbose_name=_("amount in cents"),
+    )
+    margin_bp = models.GeneratedField(
+        expression=Cast(Round(F("gross_margin") * 100), models.IntegerField()),
+        output_field=models.IntegerField(null=True),
+        db_persist=True,
+        verbose_name=_("gross margin in basis points"),
+    )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "ordered_day", "amount_cents", "margin_bp"]
+    )
 
     class Meta:
         verbose_name = _("order")

@@ -23,6 +23,8 @@ from .facts_types import Facts
 from .models import CreditProfile, CustomerMaturity
 from .standard_types import Standard
 
+EPOCH = dt.date(1970, 1, 1)  # day 0 of Order.ordered_day
+
 
 def local_tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
@@ -35,20 +37,8 @@ def day_start(day: dt.date) -> dt.datetime:
 
 def vendor_sql() -> dict[str, str]:
     if connection.vendor == "postgresql":
-        return {
-            "cents": "(o.amount * 100)::bigint",
-            "bp": "(o.gross_margin * 100)::bigint",
-            "profit": "o.cents * o.bp",
-            "sum": "CAST(SUM({}) AS bigint)",
-            "int": "bigint",
-        }
-    return {
-        "cents": "CAST(ROUND(o.amount * 100) AS INTEGER)",
-        "bp": "CAST(ROUND(o.gross_margin * 100) AS INTEGER)",
-        "profit": "o.cents * o.bp",
-        "sum": "SUM({})",
-        "int": "INTEGER",
-    }
+        return {"sum": "CAST(SUM({}) AS bigint)", "int": "bigint"}
+    return {"sum": "SUM({})", "int": "INTEGER"}
 
 
 # Column names of the facts SELECT, in the order `_row_to_facts` reads them.
@@ -114,33 +104,63 @@ def order_window_edges(std: Standard) -> list[int]:
     return sorted({w - 1, (w - 1) // 2, *quarters})
 
 
+def order_columns() -> str:
+    """customer_id, day, cents and bp of the orders `o`: the row shape order_aggregates
+    reads. SQLite reads the integers the order table keeps for it (Order.ordered_day,
+    amount_cents, margin_bp): its dates are text in a column of numeric affinity, and
+    every comparison of one with a date converted the other side, once per order and
+    per window edge (the order pass at 2M orders: 2.1 s with text dates and decimals,
+    1.0 s with the integers; docs/benchmarks.md §5)."""
+    if connection.vendor == "postgresql":
+        return (
+            "o.customer_id, o.ordered_on AS day, (o.amount * 100)::bigint AS cents, "
+            "(o.gross_margin * 100)::bigint AS bp"
+        )
+    return "o.customer_id, o.ordered_day AS day, o.amount_cents AS cents, o.margin_bp AS bp"
+
+
+def order_day_column() -> str:
+    """The column of the order table that day_sql's values compare with."""
+    return "o.ordered_on" if connection.vendor == "postgresql" else "o.ordered_day"
+
+
+def day_sql(day: dt.date) -> str:
+    """`day` as the orders' `day` (order_columns) compares with: a date on PostgreSQL,
+    the day number on SQLite."""
+    if connection.vendor == "postgresql":
+        return date_sql(day)
+    return str((day - EPOCH).days)
+
+
+def day_to_date(expr: str) -> str:
+    """The date of an orders' `day` value (once per customer, not per order)."""
+    if connection.vendor == "postgresql":
+        return expr
+    return f"date({expr} * 86400, 'unixepoch')"
+
+
 def order_aggregates(as_of: dt.date, std: Standard, fresh: str = "") -> str:
-    """The order facts (first_on … cq3) as aggregates over rows `o` with customer_id,
-    ordered_on, cents and bp (and gross_margin on SQLite). `fresh`, a condition on
-    `o`, narrows the order days counted (nightly.apply_insert_deltas).
+    """The order facts (first_on … cq3) as aggregates over rows `o` of order_columns'
+    shape (customer_id, day, cents, bp). `fresh`, a condition on `o`, narrows the order
+    days counted (nightly.apply_insert_deltas).
     With d = days from the order to as_of and W the window, every condition on d is
-    a date range computed here once (no date arithmetic per order):
+    a day range computed here once (no date arithmetic per order):
     window d < W; recent half 2d < W; quarter q of the window q*W <= 4d < (q+1)*W."""
-    v = vendor_sql()
     w = int(std.sales_days)  # validated positive integer
 
     def since(days: int) -> str:  # orders with d <= days
-        return f"o.ordered_on >= {date_sql(as_of - dt.timedelta(days=days))}"
+        return f"o.day >= {day_sql(as_of - dt.timedelta(days=days))}"
 
     window, recent = since(w - 1), since((w - 1) // 2)
-    pg = connection.vendor == "postgresql"
+    big = vendor_sql()["int"]
 
-    # FILTER skips the rows a sum does not take on PostgreSQL; SQLite runs the
-    # CASE form faster (it evaluates FILTER per aggregate as a separate branch).
+    # FILTER skips the rows an aggregate does not take; both databases run it faster
+    # than a CASE inside the aggregate (SQLite at 2M orders: 1.03 s against 1.19 s).
     def summed(value: str, condition: str) -> str:
-        if pg:
-            return f"CAST(COALESCE(SUM({value}) FILTER (WHERE {condition}), 0) AS bigint)"
-        return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
+        return f"CAST(COALESCE(SUM({value}) FILTER (WHERE {condition}), 0) AS {big})"
 
     def counted(condition: str) -> str:
-        if pg:
-            return f"COUNT(*) FILTER (WHERE {condition})"
-        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+        return f"COUNT(*) FILTER (WHERE {condition})"
 
     # Quarter q counts the orders with fewest_q <= d <= most_q, and fewest_q is
     # most_(q-1) + 1: each quarter is the difference of two running counts
@@ -153,14 +173,13 @@ def order_aggregates(as_of: dt.date, std: Standard, fresh: str = "") -> str:
         for q, (name, here) in enumerate(zip(QUARTER_COUNTS, upto, strict=True))
     )
     sales, recent_sales = summed("o.cents", window), summed("o.cents", recent)
-    # SQLite merges the inner query and would convert the margin to test it for NULL
-    margined = f"{window} AND o.{'bp' if pg else 'gross_margin'} IS NOT NULL"
+    margined = f"{window} AND o.bp IS NOT NULL"
     day = f"{window} AND {fresh}" if fresh else window
-    return f"""MIN(o.ordered_on) AS first_on, MAX(o.ordered_on) AS last_on, COUNT(*) AS n_all,
-    COUNT(DISTINCT CASE WHEN {day} THEN o.ordered_on END) AS n_days,
+    return f"""{day_to_date("MIN(o.day)")} AS first_on, {day_to_date("MAX(o.day)")} AS last_on,
+    COUNT(*) AS n_all, COUNT(DISTINCT o.day) FILTER (WHERE {day}) AS n_days,
     {sales} AS sales, {recent_sales} AS recent, {sales} - {recent_sales} AS previous,
     {summed("o.cents", margined)} AS margin_base,
-    {summed(v["profit"], margined)} AS profit_x,
+    {summed("o.cents * o.bp", margined)} AS profit_x,
     {counts}"""
 
 
@@ -168,24 +187,21 @@ def _order_facts_sql(as_of: dt.date, std: Standard, only: str) -> str:
     """Per scored customer (live, created by the end of as_of) with orders on or
     before as_of: the order facts, one GROUP BY.
     Parameters: the restriction's, then the end of as_of (an instant)."""
-    v = vendor_sql()
-    pg = connection.vendor == "postgresql"
     # PostgreSQL: the inner query computes each order's cents once. Without the fence
     # (OFFSET 0, sorted so the aggregate still reads it in customer order) it is merged
     # into the aggregate and every SUM converts the decimals again (measured at 10M
-    # orders: 14 s against 9.5 s). SQLite evaluates the merged query faster than a
-    # materialized inner one (2.4 s against 12 s at 2M orders), so it gets no fence.
-    fence = "ORDER BY o.customer_id OFFSET 0" if pg else ""
-    raw = "" if pg else ", o.gross_margin"
+    # orders: 14 s against 9.5 s). SQLite reads stored integers, and evaluates the
+    # merged query faster than a materialized inner one.
+    fence = "ORDER BY o.customer_id OFFSET 0" if connection.vendor == "postgresql" else ""
     # Which customers are scored depends on the customer alone, so it is asked once
     # per customer after the GROUP BY, not once per order.
     return f"""
   SELECT oa.* FROM (
     SELECT o.customer_id, {order_aggregates(as_of, std)}
     FROM (
-      SELECT o.customer_id, o.ordered_on, {v["cents"]} AS cents, {v["bp"]} AS bp{raw}
+      SELECT {order_columns()}
       FROM {Order._meta.db_table} o
-      WHERE o.ordered_on <= {date_sql(as_of)} {_restrict("o.customer_id", only)}
+      WHERE {order_day_column()} <= {day_sql(as_of)} {_restrict("o.customer_id", only)}
       {fence}
     ) o
     GROUP BY o.customer_id

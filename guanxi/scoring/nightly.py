@@ -32,10 +32,11 @@ from .facts import (
     ID_TABLE,
     QUARTER_COUNTS,
     STORED_COLUMNS,
-    date_sql,
+    day_sql,
     day_start,
     facts_query,
     order_aggregates,
+    order_columns,
     order_window_edges,
     quarter_bounds,
     vendor_sql,
@@ -232,13 +233,11 @@ def _added_rows(cursor: Any) -> None:
     ORDERS_ADDED and TALKS_ADDED. An order's `fresh` says that no other order of its
     customer falls on its day (its day is a new order day). A row changed or deleted
     after its insert has a plain log row too, so its customer is rebuilt instead."""
-    v = vendor_sql()
     orders = Order._meta.db_table
     fullrun.create_temp(
         cursor,
         ORDERS_ADDED,
-        f"SELECT o.id, o.customer_id, o.ordered_on, {v['cents']} AS cents, "  # noqa: S608
-        f"{v['bp']} AS bp, o.gross_margin, "
+        f"SELECT o.id, {order_columns()}, "  # noqa: S608
         f"CASE WHEN (SELECT COUNT(*) FROM {orders} x WHERE x.customer_id = o.customer_id "
         "AND x.ordered_on = o.ordered_on) "
         "= COUNT(*) OVER (PARTITION BY o.customer_id, o.ordered_on) THEN 1 ELSE 0 END AS fresh "
@@ -286,14 +285,13 @@ def refresh_ids(old_as_of: dt.date | None, as_of: dt.date, std: Standard) -> int
         lo, hi = min(old_as_of, as_of), max(old_as_of, as_of)
         orders, o_params = _order_edges(lo, hi, std)
         talks, i_params = _interaction_edge(lo, hi, std)
-        v = vendor_sql()
         # The edge rows, read once through the date indexes: they decide who slides
         # and by how much (apply_window_deltas). Inserted rows are not in the stored
         # facts yet: they are added, not slid.
         fullrun.create_temp(
             cursor,
             EDGE_ORDERS,
-            f"SELECT o.customer_id, o.ordered_on, {v['cents']} AS cents, {v['bp']} AS bp "  # noqa: S608
+            f"SELECT {order_columns()} "  # noqa: S608
             f"FROM {Order._meta.db_table} o WHERE {orders} "
             f"AND o.id NOT IN (SELECT id FROM {ORDERS_ADDED})",
             o_params,
@@ -398,10 +396,10 @@ def apply_window_deltas(old_as_of: dt.date, as_of: dt.date, std: Standard) -> No
     total = v["sum"]
 
     def since(day: dt.date, days: int) -> str:  # the order is at most `days` before `day`
-        return f"o.ordered_on >= {date_sql(day - dt.timedelta(days=days))}"
+        return f"o.day >= {day_sql(day - dt.timedelta(days=days))}"
 
     def flags(day: dt.date) -> dict[str, str]:
-        counted = f"o.ordered_on <= {date_sql(day)}"
+        counted = f"o.day <= {day_sql(day)}"
         out = {
             "w": _flag(f"{counted} AND {since(day, w - 1)}"),
             "r": _flag(f"{counted} AND {since(day, (w - 1) // 2)}"),
@@ -414,7 +412,7 @@ def apply_window_deltas(old_as_of: dt.date, as_of: dt.date, std: Standard) -> No
     new, old = flags(as_of), flags(old_as_of)
     moved = {name: f"({new[name]} - {old[name]})" for name in new}
     margin = "(CASE WHEN o.bp IS NOT NULL THEN o.cents ELSE 0 END)"
-    profit = f"(CASE WHEN o.bp IS NOT NULL THEN {v['profit']} ELSE 0 END)"
+    profit = "(CASE WHEN o.bp IS NOT NULL THEN o.cents * o.bp ELSE 0 END)"
     entering = f"{new['w']} = 1 AND {old['w']} = 0"
     leaving = f"{new['w']} = 0 AND {old['w']} = 1"
     deltas = f"""
@@ -424,8 +422,8 @@ SELECT o.customer_id,
   {total.format(f"o.cents * ({moved['w']} - {moved['r']})")} AS d_previous,
   {total.format(f"{margin} * {moved['w']}")} AS d_margin_base,
   {total.format(f"{profit} * {moved['w']}")} AS d_profit_x,
-  COUNT(DISTINCT CASE WHEN {entering} THEN o.ordered_on END)
-    - COUNT(DISTINCT CASE WHEN {leaving} THEN o.ordered_on END) AS d_days,
+  COUNT(DISTINCT CASE WHEN {entering} THEN o.day END)
+    - COUNT(DISTINCT CASE WHEN {leaving} THEN o.day END) AS d_days,
   {", ".join(f"SUM({moved[c]}) AS d_{c}" for c in QUARTER_COUNTS)}
 FROM {EDGE_ORDERS} o
 WHERE o.customer_id IN (SELECT customer_id FROM {WINDOW})
@@ -470,7 +468,7 @@ def apply_insert_deltas(as_of: dt.date, std: Standard, offset: int | None) -> No
     day counts if no other order of the customer falls on it, and `paid` follows the
     new last order. Rows dated after as_of count nothing yet: a later run's
     _edge_moves rebuilds their customers when the date passes them."""
-    day = date_sql(as_of)
+    day = day_sql(as_of)
     active = " + ".join(f"(CASE WHEN f.{c} + d.{c} > 0 THEN 1 ELSE 0 END)" for c in QUARTER_COUNTS)
     widened = {
         "first_on": "CASE WHEN f.first_on IS NULL OR d.first_on < f.first_on "
@@ -494,7 +492,7 @@ def apply_insert_deltas(as_of: dt.date, std: Standard, offset: int | None) -> No
     orders = f"""
 SELECT o.customer_id, {order_aggregates(as_of, std, fresh="o.fresh = 1")}
 FROM {ORDERS_ADDED} o
-WHERE o.ordered_on <= {day} AND o.customer_id IN (SELECT customer_id FROM {ADDED})
+WHERE o.day <= {day} AND o.customer_id IN (SELECT customer_id FROM {ADDED})
 GROUP BY o.customer_id"""  # noqa: S608 - table names, integers and dates only
     last_on, last_params = local_date_sql("MAX(i.occurred_at)", settings.TIME_ZONE, offset)
     recent = as_of - dt.timedelta(days=int(std.interaction_days) - 1)
