@@ -6,14 +6,16 @@ On a dataset from `guanxi demo --seed 1 --as-of 2025-06-30` it times, as of
 * ours full   — `recompute_all()`: every score of every customer, with history
                 diff and bulk merge, in one transaction; phases from its
                 progress callback (facts SQL, cut-offs + rules, diff + write);
-* ours RFM    — the RFM part of the same code path: `load_facts` (the one facts
-                statement, all facts) + `quantile_cutoffs` + `rules.rfm` per
-                buyer + `bulkwrite.insert_rows` of (customer_id, r, f, m) into a
-                scratch table;
+* ours RFM    — the RFM part of the same code path: the run's one pass over the
+                orders (every order fact, not only RFM's), the cut-offs, then
+                R/F/M by the run's own SQL written as (customer_id, r, f, m)
+                into a scratch table;
 * (a) NTILE   — one hand-written INSERT … SELECT: GROUP BY orders, three
                 `NTILE(5)` windows, written into a scratch table (the physical
-                limit). NTILE splits ties to fill equal buckets; our rule never
-                splits ties (docs/scoring.md §4.4), so the results differ;
+                limit). It reads the columns our run reads (on SQLite the
+                integer day numbers and cents of the order table). NTILE
+                splits ties to fill equal buckets; our rule never splits ties
+                (docs/scoring.md §4.4), so the results differ;
 * (a') exact  — the same single statement with our tie rule (nearest-rank
                 cut-offs via ROW_NUMBER, then `5 - #{value > c_k}`): the limit
                 for the same result; also the correctness check of ours;
