@@ -12,8 +12,8 @@ On a dataset from `guanxi demo --seed 1 --as-of 2025-06-30` it times, as of
                 into a scratch table;
 * (a) NTILE   — one hand-written INSERT … SELECT: GROUP BY orders, three
                 `NTILE(5)` windows, written into a scratch table (the physical
-                limit). It reads the columns our run reads (on SQLite the
-                integer day numbers and cents of the order table). NTILE
+                limit). It reads the columns our run reads (the integer cents
+                of the order table, and on SQLite its day numbers). NTILE
                 splits ties to fill equal buckets; our rule never splits ties
                 (docs/scoring.md §4.4), so the results differ;
 * (a') exact  — the same single statement with our tie rule (nearest-rank
@@ -171,13 +171,14 @@ def _scored_customers_params() -> list[Any]:
 
 def _aggregate_sql() -> str:
     """Per buying customer: recency days, distinct order days and sales (cents) in
-    the window — the definitions of docs/scoring.md §3, written by hand. On SQLite it
-    reads the integer day numbers and cents the order table keeps (Order.ordered_day,
-    amount_cents), as our run does, so the limit gets the same head start; FILTER
-    runs faster than a CASE inside the aggregate on both databases."""
+    the window — the definitions of docs/scoring.md §3, written by hand. It reads the
+    integer cents the order table keeps (Order.amount_cents, in PostgreSQL's covering
+    index) and on SQLite the day numbers (Order.ordered_day), as our run does, so the
+    limit gets the same head start; FILTER runs faster than a CASE inside the
+    aggregate on both databases."""
     if _pg():
         recency = "%s::date - MAX(o.ordered_on)"
-        day, cents = "o.ordered_on", "(o.amount * 100)::bigint"
+        day, cents = "o.ordered_on", "o.amount_cents"
     else:
         recency = "%s - MAX(o.ordered_day)"
         day, cents = "o.ordered_day", "o.amount_cents"

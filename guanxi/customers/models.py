@@ -430,11 +430,12 @@ class Order(VersionedModel):
         ordering = ["-ordered_on", "-id"]
         indexes = [
             # orders of one customer by date: RFM, repurchase cycle, customer page. On
-            # PostgreSQL it also carries the money columns, so the scoring run rebuilds a
-            # customer's order facts from the index alone (no heap visit per order).
+            # PostgreSQL it also carries the integer money columns, so the scoring run
+            # reads a customer's order facts from the index alone (no heap visit per
+            # order, no decimal converted per order).
             models.Index(
                 fields=["customer", "ordered_on"],
-                include=["amount", "gross_margin"],
+                include=["amount_cents", "margin_bp"],
                 name="order_customer_cover",
             ),
             # period reports (sales in a month/quarter)
