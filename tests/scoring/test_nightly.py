@@ -752,3 +752,20 @@ def test_each_day_threshold_crossed_alone_is_rescored(rep, variant, delta):
     assert summary.rescored <= summary.customers - 5  # the bands, not everyone
     _assert_scores_are_the_rules(reference_facts(later, std), std)
     assert _dims() != before  # some threshold was crossed: the test saw movement
+
+
+@pytest.mark.django_db
+def test_the_score_tables_keep_room_for_updates_on_postgresql():
+    """A nightly run updates a tenth of the rows; with room on their page PostgreSQL
+    updates them without touching the indexes (scoring migration 0007)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL storage setting; SQLite has none")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+            "('scoring_customerscore', 'scoring_customerfacts')"
+        )
+        assert dict(cursor.fetchall()) == {
+            "scoring_customerscore": ["fillfactor=75"],
+            "scoring_customerfacts": ["fillfactor=75"],
+        }
