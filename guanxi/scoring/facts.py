@@ -114,12 +114,11 @@ def order_columns() -> str:
     with a date converted the other side, once per order and per window edge (the
     order pass at 2M orders: 2.1 s with text dates and decimals, 1.0 s with the
     integers; docs/benchmarks.md §5)."""
-    day = "o.ordered_on" if connection.vendor == "postgresql" else "o.ordered_day"
-    return f"o.customer_id, {day} AS day, o.amount_cents AS cents, o.margin_bp AS bp"
+    return f"o.customer_id, {order_day_column()} AS day, o.amount_cents AS cents, o.margin_bp AS bp"
 
 
 def order_day_column() -> str:
-    """The column of the order table that day_sql's values compare with."""
+    """The column of the order table `o` that day_sql's values compare with."""
     return "o.ordered_on" if connection.vendor == "postgresql" else "o.ordered_day"
 
 
