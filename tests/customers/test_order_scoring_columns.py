@@ -96,3 +96,30 @@ def test_the_migration_makes_the_order_triggers_again():
             [order.pk],
         )
         assert cursor.fetchall() == [(order.customer_id, 1, order.pk)]
+
+
+def test_the_order_facts_read_back_dates_and_money_from_the_integers():
+    """The scoring run's order pass turns the day numbers back into dates once per
+    customer, also before 1970, and sums the cents (docs/scoring.md §3)."""
+    from guanxi.scoring.facts import load_facts
+    from guanxi.scoring.services import standard_ensure_active
+    from guanxi.scoring.standards import parse_standard
+
+    customer = CustomerFactory()
+    as_of = dt.date(2025, 6, 30)
+    for day, amount, margin in [
+        (dt.date(1969, 7, 20), "0.29", None),
+        (dt.date(2025, 6, 1), "1.15", "12.50"),
+        (dt.date(2025, 6, 30), "4.35", "-0.29"),
+        (dt.date(2025, 7, 1), "99.99", None),  # after as_of: not counted
+    ]:
+        OrderFactory(customer=customer, ordered_on=day, amount=Decimal(amount), gross_margin=margin)
+    customer.created_at = customer.created_at.replace(year=1969)
+    customer.save(update_fields=["created_at"])
+    std = parse_standard(standard_ensure_active())  # the seed standard: 365-day window
+    (facts,) = load_facts(as_of=as_of, standard=std, customer_id=customer.pk)
+    assert (facts.first_order_on, facts.last_order_on) == (dt.date(1969, 7, 20), as_of)
+    assert (facts.orders_total, facts.order_days) == (3, 2)
+    assert facts.sales == 115 + 435
+    assert facts.margin_base == 115 + 435
+    assert facts.profit_x == 115 * 1250 + 435 * -29
