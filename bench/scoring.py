@@ -177,11 +177,10 @@ def _aggregate_sql() -> str:
     limit gets the same head start; FILTER runs faster than a CASE inside the
     aggregate on both databases."""
     if _pg():
-        recency = "%s::date - MAX(o.ordered_on)"
-        day, cents = "o.ordered_on", "o.amount_cents"
+        recency, day = "%s::date - MAX(o.ordered_on)", "o.ordered_on"
     else:
-        recency = "%s - MAX(o.ordered_day)"
-        day, cents = "o.ordered_day", "o.amount_cents"
+        recency, day = "%s - MAX(o.ordered_day)", "o.ordered_day"
+    cents = "o.amount_cents"
     return f"""
   SELECT o.customer_id, {recency} AS recency,
     COUNT(DISTINCT {day}) FILTER (WHERE {day} >= %s) AS freq,
@@ -194,14 +193,14 @@ def _aggregate_sql() -> str:
 def _aggregate_params(sales_days: int) -> list[Any]:
     from django.db import connection
 
-    from guanxi.scoring.facts import EPOCH
+    from guanxi.core.expressions import epoch_day
 
     first = window_start(sales_days)
     if _pg():
         day = connection.ops.adapt_datefield_value(AS_OF_DATE)
         start = connection.ops.adapt_datefield_value(first)
     else:
-        day, start = (AS_OF_DATE - EPOCH).days, (first - EPOCH).days
+        day, start = epoch_day(AS_OF_DATE), epoch_day(first)
     return [day, start, start, day, *_scored_customers_params()]
 
 

@@ -1,11 +1,18 @@
 """Database expressions the models store as generated columns."""
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Func, IntegerField
 
-# The day 1970-01-01 as a Julian day number at midnight (SQLite's julianday()).
+EPOCH = dt.date(1970, 1, 1)  # day 0 of EpochDay
+# EPOCH as a Julian day number at midnight (SQLite's julianday()).
 JULIAN_EPOCH = 2440587.5
+
+
+def epoch_day(day: dt.date) -> int:
+    """What EpochDay stores for `day`."""
+    return (day - EPOCH).days
 
 
 class EpochDay(Func):
@@ -24,5 +31,5 @@ class EpochDay(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
-        template = "(%(expressions)s - DATE '1970-01-01')"
+        template = f"(%(expressions)s - DATE '{EPOCH.isoformat()}')"
         return self.as_sql(compiler, connection, template=template, **extra)

@@ -16,14 +16,13 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Min
 
+from guanxi.core.expressions import epoch_day
 from guanxi.core.localdates import local_date_sql, sqlite_offset
 from guanxi.customers.models import Contact, Customer, Interaction, Need, Order
 
 from .facts_types import Facts
 from .models import CreditProfile, CustomerMaturity
 from .standard_types import Standard
-
-EPOCH = dt.date(1970, 1, 1)  # day 0 of Order.ordered_day
 
 
 def local_tz() -> ZoneInfo:
@@ -127,7 +126,7 @@ def day_sql(day: dt.date) -> str:
     the day number on SQLite."""
     if connection.vendor == "postgresql":
         return date_sql(day)
-    return str((day - EPOCH).days)
+    return str(epoch_day(day))
 
 
 def day_to_date(expr: str) -> str:

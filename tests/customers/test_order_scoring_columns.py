@@ -10,11 +10,11 @@ from django.db import connection
 
 from guanxi.customers.models import Order
 from guanxi.scoring import nightly
-from guanxi.scoring.facts import EPOCH
 from tests.factories import CustomerFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
+EPOCH = dt.date(1970, 1, 1)  # day 0 of Order.ordered_day
 # Decimals that binary floating point holds inexactly (SQLite stores them as REAL,
 # exact to 15 significant digits: the largest amount here has 15).
 AMOUNTS = ["0.00", "0.29", "1.15", "4.35", "0.07", "19.99", "1234567.89", "9999999999999.99"]
