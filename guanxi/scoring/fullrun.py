@@ -19,6 +19,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from itertools import accumulate
 from typing import Any
 
 from django.db import connection
@@ -192,13 +193,25 @@ def _order_stats(
 ) -> tuple[list[int], list[int | None]]:
     """From the buyers in BUYERS: the values of `column` at ascending ranks, and for each
     running-sum need the value of the first buyer (descending) whose running sum
-    reaches it (population.pareto_cutoff). One sort in the database, a handful of
-    values back. The first reaching buyer has the largest value of all that reach
-    (values fall and, until they turn negative, the running sum grows), so MAX finds it;
-    a need that is never reached gives the smallest value, as pareto_cutoff does."""
+    reaches it (population.pareto_cutoff); a need never reached gives the smallest
+    value, as pareto_cutoff does. One sort in the database, a handful of values back."""
     wanted = [need for need in needs if need is not None]
     if not asc_ranks and not wanted:
         return [], [None] * len(needs)
+    if is_pg():
+        values, reached = _order_stats_sql(column, n, asc_ranks, wanted)
+    else:
+        values, reached = _order_stats_sorted(column, n, asc_ranks, wanted)
+    found = iter(reached)
+    return values, [None if need is None else next(found) for need in needs]
+
+
+def _order_stats_sql(
+    column: str, n: int, asc_ranks: Sequence[int], wanted: Sequence[int]
+) -> tuple[list[int], list[int | None]]:
+    """PostgreSQL: window functions, one row back. The first reaching buyer has the
+    largest value of all that reach (values fall and, until they turn negative, the
+    running sum grows), so MAX finds it."""
     picks = [f"MAX(CASE WHEN rd = {n - rank + 1} THEN x END)" for rank in asc_ranks]
     picks += [f"COALESCE(MAX(CASE WHEN cum >= {int(need)} THEN x END), MIN(x))" for need in wanted]
     cum = (
@@ -213,8 +226,25 @@ def _order_stats(
             f"ROW_NUMBER() OVER (ORDER BY {column} DESC) AS rd{cum} FROM {BUYERS}) t"
         )
         row = [None if v is None else int(v) for v in cursor.fetchone()]
-    values, reached = row[: len(asc_ranks)], iter(row[len(asc_ranks) :])
-    return [int(v) for v in values], [None if need is None else next(reached) for need in needs]
+    return [int(v) for v in row[: len(asc_ranks)]], row[len(asc_ranks) :]  # type: ignore[arg-type]
+
+
+def _order_stats_sorted(
+    column: str, n: int, asc_ranks: Sequence[int], wanted: Sequence[int]
+) -> tuple[list[int], list[int | None]]:
+    """SQLite: the column sorted by the database, ranks and running sums read in Python.
+    SQLite's window functions cost twice the sort (105k buyers: 0.063 s against
+    0.037 s for sort, read and running sum)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {BUYERS} ORDER BY {column} DESC")  # noqa: S608
+        desc = [int(row[0]) for row in cursor.fetchall()]
+    values = [desc[n - rank] for rank in asc_ranks]
+    running = list(zip(desc, accumulate(desc), strict=True))
+    reached: list[int | None] = []
+    for need in wanted:
+        first = next((x for x, cum in running if cum >= need), None)
+        reached.append(desc[-1] if first is None and desc else first)
+    return values, reached
 
 
 def _values_at_ranks(column: str, asc_ranks: Sequence[int]) -> list[int]:
@@ -360,26 +390,32 @@ def broken_promises(as_of: dt.date) -> list[Facts]:
 
 
 def merge(columns: Sequence[str]) -> int:
-    """The staged scores into the score table: rows whose content changed are updated
-    (one UPDATE … FROM), new customers (not in PRIOR) inserted; a row equal in all but
-    `computed_at` and `as_of` is left alone, so a rerun on the same data, or a later
-    day that changed nothing, writes nothing (a row's as_of is the reference date of
-    the run that last changed it). Returns the rows written."""
-    pg = is_pg()
-    same = "IS NOT DISTINCT FROM" if pg else "IS"
-    # SQLite's UPDATE … FROM takes no alias for its target: name the table itself
-    old = "s" if pg else SCORE_TABLE
-    target = f"{SCORE_TABLE} AS s" if pg else SCORE_TABLE
+    """The staged scores into the score table: rows whose content changed are updated,
+    new customers (not in PRIOR) inserted; a row equal in all but `computed_at` and
+    `as_of` is left alone, so a rerun on the same data, or a later day that changed
+    nothing, writes nothing (a row's as_of is the reference date of the run that last
+    changed it). Returns the rows written.
+
+    PostgreSQL: one UPDATE … FROM, then the INSERT. SQLite: one INSERT … ON CONFLICT
+    DO UPDATE; its UPDATE … FROM first copies the whole join into a scratch table
+    (20k rows changed of 32k staged: 0.22 s against 0.19 s)."""
     payload = [c for c in columns if c != "customer_id"]
-    differs = " OR ".join(
-        f"NOT ({old}.{c} {same} st.{c})" for c in payload if c not in ("computed_at", "as_of")
-    )
-    sets = ", ".join(f"{c} = st.{c}" for c in payload)
+    compared = [c for c in payload if c not in ("computed_at", "as_of")]
     cols = ", ".join(columns)
     with connection.cursor() as cursor:
+        if not is_pg():
+            differs = " OR ".join(f"NOT ({SCORE_TABLE}.{c} IS excluded.{c})" for c in compared)
+            cursor.execute(
+                f"INSERT INTO {SCORE_TABLE} ({cols}) SELECT {cols} FROM {STAGE} WHERE true "  # noqa: S608
+                f"ON CONFLICT (customer_id) DO UPDATE SET "
+                f"{', '.join(f'{c} = excluded.{c}' for c in payload)} WHERE {differs}"
+            )
+            return cursor.rowcount
+        differs = " OR ".join(f"NOT (s.{c} IS NOT DISTINCT FROM st.{c})" for c in compared)
+        sets = ", ".join(f"{c} = st.{c}" for c in payload)
         cursor.execute(
-            f"UPDATE {target} SET {sets} FROM {STAGE} st "  # noqa: S608
-            f"WHERE {old}.customer_id = st.customer_id AND ({differs})"
+            f"UPDATE {SCORE_TABLE} AS s SET {sets} FROM {STAGE} st "  # noqa: S608
+            f"WHERE s.customer_id = st.customer_id AND ({differs})"
         )
         updated = cursor.rowcount
         cursor.execute(
