@@ -9,6 +9,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.fields import RowIdOneToOneField
+
 from . import choices
 from .models_facts import CustomerFacts, FactsChange
 
@@ -103,7 +105,7 @@ class ScoringRun(models.Model):
 class CustomerScore(models.Model):
     """The current scores of one customer, with the reasons behind each."""
 
-    customer = models.OneToOneField(
+    customer = RowIdOneToOneField(
         "customers.Customer",
         verbose_name=_("customer"),
         primary_key=True,

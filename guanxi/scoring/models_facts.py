@@ -11,12 +11,14 @@ rescores them (nightly.py). Neither table is written by the application otherwis
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.fields import RowIdBigIntegerField
+
 
 class CustomerFacts(models.Model):
     """facts.STORED_COLUMNS of one scored customer as of the last run (not a foreign key:
     the run itself removes the rows of customers that left the population)."""
 
-    customer_id = models.BigIntegerField(_("customer"), primary_key=True)
+    customer_id = RowIdBigIntegerField(_("customer"), primary_key=True)
     created_on = models.DateField()
     stage = models.TextField(blank=True)
     industry = models.TextField(blank=True)
