@@ -23,8 +23,35 @@ def _adapt(value: Any) -> Any:
     return value
 
 
-def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Append rows to `table` (COPY on PostgreSQL, executemany on SQLite)."""
+def db_rows(rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
+    """`rows` as insert_rows writes them: on SQLite with dates and instants as Django's
+    text, each distinct one converted once (a run's history rows share one instant).
+    A worker thread can prepare them so while the database is busy (recompute._history);
+    converting needs no query. PostgreSQL: as they are."""
+    if is_postgres():
+        return list(rows)
+    done: dict[Any, Any] = {}
+
+    def adapt(value: Any) -> Any:
+        if not isinstance(value, dt.date):  # datetime is a date too
+            return value
+        out = done.get(value)
+        if out is None:
+            out = done[value] = _adapt(value)
+        return out
+
+    return [[adapt(v) for v in row] for row in rows]
+
+
+def insert_rows(
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    prepared: bool = False,
+) -> int:
+    """Append rows to `table` (COPY on PostgreSQL, executemany on SQLite); `prepared`:
+    the rows come from db_rows already."""
     cols = ", ".join(columns)
     count = 0
     with connection.cursor() as cursor:
@@ -35,15 +62,10 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
                     count += 1
             return count
         marks = ", ".join(["%s"] * len(columns))
-        batch: list[list[Any]] = []
         sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608 - our own names
-        for row in rows:
-            batch.append([_adapt(v) for v in row])
-            if len(batch) == 5000:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
+        ready = list(rows) if prepared else db_rows(rows)
+        for start in range(0, len(ready), 5000):
+            batch = ready[start : start + 5000]
             cursor.executemany(sql, batch)
             count += len(batch)
     return count

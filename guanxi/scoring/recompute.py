@@ -285,7 +285,7 @@ def _history(
     try:
         with connection.execute_wrapper(refuse):
             moves = staged_moves(moved, std, cut, as_of)
-            return history_rows(moves, now, {}), len(moved)
+            return bulkwrite.db_rows(history_rows(moves, now, {})), len(moved)
     finally:
         connection.close()  # the worker thread's own, if a refused query opened one
 
@@ -362,7 +362,7 @@ def recompute_all(
                 changes, movers = pending.result()
             report("history", movers, rescored)
             changes_count += len(changes)
-            bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, changes)
+            bulkwrite.insert_rows(CHANGE_TABLE, CHANGE_COLUMNS, changes, prepared=True)
             nightly.forget_log()
             if previous is None:
                 fullrun.analyze([SCORE_TABLE, nightly.FACTS_TABLE])
