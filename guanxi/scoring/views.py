@@ -57,6 +57,8 @@ CARDS = [
     ("pyramid", gettext_lazy("Pyramid level"), "bi-triangle"),
     ("abc", gettext_lazy("ABC class"), "bi-sort-down"),
 ]
+# The scores a rep needs at a glance, shown under the customer's name.
+HEADLINE = ("matrix", "health_grade", "lifecycle", "rfm_segment", "credit_rating")
 
 
 def cny(value: Decimal | int | None) -> str:
@@ -187,10 +189,13 @@ def customer_scores_context(request: HttpRequest, customer: Customer) -> dict[st
     user = request.user
     score = selectors.score_get(user=user, customer_id=customer.pk)
     maturity = selectors.maturity_get(user=user, customer_id=customer.pk)
+    cards = score_cards(score)
+    by_key = {card["key"]: card for card in cards}
     return {
         "scoring": {
             "score": score,
-            "cards": score_cards(score),
+            "cards": cards,
+            "headline": [by_key[key] for key in HEADLINE if by_key.get(key, {}).get("code")],
             "maturity": maturity,
             "maturity_options": maturity_options(maturity.value if maturity else ""),
             "maturity_form": MaturityForm(),

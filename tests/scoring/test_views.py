@@ -424,6 +424,24 @@ def test_customer_page_shows_scores_with_explanations(world, as_user):
     assert "Key 3 (重3)" in text and "Ordinary 3 (普3)" in text
 
 
+def test_customer_header_shows_the_scores_at_a_glance(world, as_user):
+    recompute_all()
+    score = CustomerScore.objects.get(customer=world.customer)
+    page = as_user(world.owner).get(reverse("customers:detail", args=[world.customer.pk]))
+    header = re.search(r'<div[^>]*id="score-headline".*?</div>', page.content.decode(), re.S)
+    assert header, "no score headline under the customer's name"
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", header.group(0)))
+    assert score.get_matrix_display() in shown
+    assert f"{score.get_health_grade_display()} · {score.health_score}" in shown
+    assert score.get_lifecycle_display() in shown
+    assert header.group(0).count('data-tab-link="scores"') >= 4
+
+
+def test_customer_header_without_scores_has_no_headline(world, as_user):
+    page = as_user(world.owner).get(reverse("customers:detail", args=[world.customer.pk]))
+    assert 'id="score-headline"' not in page.content.decode()
+
+
 def test_customer_page_reads_in_chinese_with_chinese_punctuation(world, as_user):
     recompute_all()
     page = as_user(world.owner).get(

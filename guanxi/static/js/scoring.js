@@ -60,10 +60,16 @@
     /* cumulative share of sales against the share of customers */
     pareto: function (d) {
       var marks = [];
-      if (d.top20 !== null) { marks.push({ xAxis: 20, name: d.top20Label }); }
+      /* low on its line, clear of the points where the curve crosses 80% */
+      if (d.top20 !== null) {
+        marks.push({ xAxis: 20, name: d.top20Label, label: { position: "insideStartTop" } });
+      }
       var points = [];
       if (d.top20 !== null) { points.push({ coord: [20, d.top20], value: d.top20 + "%" }); }
-      if (d.reach80 !== null) { points.push({ coord: [d.reach80, 80], value: d.reach80 + "%" }); }
+      /* above its point: the top-20% point sits just below and to the left */
+      if (d.reach80 !== null) {
+        points.push({ coord: [d.reach80, 80], value: d.reach80 + "%", label: { position: "top" } });
+      }
       return {
         grid: { left: 12, right: 28, top: 40, bottom: 36, containLabel: true },
         tooltip: {
