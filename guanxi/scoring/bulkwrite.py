@@ -25,9 +25,9 @@ def _adapt(value: Any) -> Any:
 
 def db_rows(rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
     """`rows` as insert_rows writes them: on SQLite with dates and instants as Django's
-    text, each distinct one converted once (a run's history rows share one instant).
-    A worker thread can prepare them so while the database is busy (recompute._history);
-    converting needs no query. PostgreSQL: as they are."""
+    text, each distinct one converted once (a run's history rows share one instant);
+    PostgreSQL: as they are. Converting needs no query, so the history worker thread
+    prepares its rows while the database merges (recompute._history)."""
     if is_postgres():
         return list(rows)
     done: dict[Any, Any] = {}
