@@ -237,10 +237,29 @@ def migration_customers(
     return customers.filter(Exists(mine)).annotate(m_from=Subquery(first), m_to=Subquery(last))
 
 
+# Dimensions whose values are listed best first (choices.py): a move to an earlier
+# value is a move up. The others (matrix labels, RFM segments, classes, lifecycle and
+# maturity stages) name kinds of customer, not ranks.
+RANKED = frozenset(
+    ("value_tier", "potential_tier", "health_grade", "lead_grade")
+    + ("credit_rating", "pyramid", "abc")
+)
+
+
+def move_direction(dimension: str, codes: list[str], before: str, after: str) -> str:
+    """Which way a move between two values of `dimension` (listed best first in
+    `codes`) goes: "up", "down", or "" for the same value, an unranked dimension or a
+    side not assessed."""
+    if dimension not in RANKED or before == after or not before or not after:
+        return ""
+    return "up" if codes.index(after) < codes.index(before) else "down"
+
+
 def migration_matrix(
     customers: QuerySet[Customer], dimension: str, start: dt.date, end: dt.date
 ) -> dict[str, Any]:
-    """From × to counts of customers for one dimension and period."""
+    """From × to counts of customers for one dimension and period; for ranked
+    dimensions each cell says whether its customers moved up or down."""
     rows = (
         migration_customers(customers, dimension, start, end)
         .order_by()
@@ -249,13 +268,23 @@ def migration_matrix(
     )
     counts = {(r["m_from"] or "", r["m_to"] or ""): r["n"] for r in rows}
     used = {code for pair in counts for code in pair}
-    codes = [c for c in _codes(dimension) if c in used]
+    ranked = _codes(dimension)
+    codes = [c for c in ranked if c in used]
+
+    def direction(before: str, after: str) -> str:
+        return move_direction(dimension, ranked, before, after)
+
     if "" in used:
         codes.append("")
     matrix = []
     for f in codes:
         cells = [
-            {"from": f or NOT_ASSESSED, "to": t or NOT_ASSESSED, "count": counts.get((f, t), 0)}
+            {
+                "from": f or NOT_ASSESSED,
+                "to": t or NOT_ASSESSED,
+                "count": counts.get((f, t), 0),
+                "direction": direction(f, t),
+            }
             for t in codes
         ]
         matrix.append(
@@ -271,5 +300,8 @@ def migration_matrix(
         "rows": matrix,
         "customers": sum(counts.values()),
         "moved": sum(n for (f, t), n in counts.items() if f != t),
+        "ranked": dimension in RANKED,
+        "up": sum(n for (f, t), n in counts.items() if direction(f, t) == "up"),
+        "down": sum(n for (f, t), n in counts.items() if direction(f, t) == "down"),
         "columns_total": [sum(counts.get((f, t), 0) for f in codes) for t in codes],
     }

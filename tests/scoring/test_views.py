@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from guanxi.customers.models import Customer
-from guanxi.scoring import impact, selectors, services
+from guanxi.scoring import choices, impact, selectors, services
+from guanxi.scoring.classification import move_direction
 from guanxi.scoring.forms_standard import StandardConfigForm
 from guanxi.scoring.models import (
     ClassificationStandard,
@@ -668,6 +669,10 @@ def test_migration_matrix_counts_visible_moves(world, as_user):
     counts = {(c["from"], c["to"]): c["count"] for row in matrix["rows"] for c in row["cells"]}
     assert counts[("low", "core")] == 1
     assert matrix["customers"] == 1 and matrix["moved"] == 1
+    assert (matrix["up"], matrix["down"]) == (1, 0)  # low value → core is up
+    html = owner_page.content.decode()
+    assert 'id="moved-up">1<' in html and 'id="moved-down">0<' in html
+    assert re.search(r'<td class="moved up"><a [^>]*>1</a></td>', html)
 
     director = as_user(world.director).get(url("migration") + query).context["matrix"]
     assert director["customers"] == 2
@@ -682,3 +687,22 @@ def test_migration_matrix_counts_visible_moves(world, as_user):
     assert earlier.context["matrix"]["customers"] == 0
     bad = as_user(world.owner).get(url("migration") + "?dimension=shoes&quarter=xx")
     assert bad.status_code == 200 and bad.context["dimension"] == "value_tier"
+
+
+@pytest.mark.parametrize(
+    ("dimension", "before", "after", "expected"),
+    [
+        ("value_tier", "low", "core", "up"),
+        ("value_tier", "strategic", "ordinary", "down"),
+        ("health_grade", "healthy", "at_risk", "down"),
+        ("credit_rating", "D", "B", "up"),
+        ("value_tier", "core", "core", ""),
+        ("value_tier", "", "core", ""),  # newly assessed: neither
+        ("value_tier", "core", "", ""),
+        ("lifecycle", "stable", "decline", ""),  # stages, not ranks
+        ("rfm_segment", "important_value", "general_value", ""),
+    ],
+)
+def test_moves_up_and_down_follow_the_order_of_the_values(dimension, before, after, expected):
+    codes = list(choices.DIMENSION_CHOICES[dimension].values)
+    assert move_direction(dimension, codes, before, after) == expected
