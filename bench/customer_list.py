@@ -116,13 +116,12 @@ def ours(user, params: dict[str, str], cursor: str | None):
     from guanxi.core.pagination import keyset_page
     from guanxi.customers.filters import CustomerFilter
     from guanxi.customers.models import Customer
-    from guanxi.customers.views import LIST_COLUMNS
+    from guanxi.customers.views import list_rows
 
     def run():
         f = CustomerFilter(params, queryset=Customer.objects.visible_to(user), user=user)
-        # The same columns the list page loads (views.customer_list).
-        qs = f.qs.select_related("owner").only(*LIST_COLUMNS)
-        return keyset_page(qs, cursor, size=PAGE).rows
+        # The same columns and joins the list page loads (views.customer_list).
+        return keyset_page(list_rows(f.qs), cursor, size=PAGE).rows
 
     return run
 

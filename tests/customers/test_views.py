@@ -9,11 +9,13 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from guanxi.customers import services
 from guanxi.customers.export import safe_cell
 from guanxi.customers.forms import CustomerEditForm
 from guanxi.customers.models import Contact, Customer, Interaction, Need, Order, Tag
+from guanxi.scoring.models import CustomerMaturity, CustomerScore
 from tests.factories import ContactFactory, CustomerFactory, NeedFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +118,53 @@ def test_filter_by_tag(world, as_user):
     body = as_user(world.owner).get(url("list"), {"tag": tag.pk}).content.decode()
     assert "有标签的客户" in body
     assert world.customer.name not in body
+
+
+def _scored(owner, name, value_tier, health, maturity=None):
+    """A customer of `owner` with stored scores (and a maturity class)."""
+    customer = CustomerFactory(owner=owner, name=name)
+    CustomerScore.objects.create(
+        customer=customer, standard_version=1, as_of="2025-06-30",
+        computed_at="2025-06-30T02:30:00Z", sales=Decimal("150000"), profit=0,
+        value_tier=value_tier, matrix=f"{value_tier}_stable", health_grade=health,
+        health_score=42,
+    )  # fmt: skip
+    if maturity:
+        CustomerMaturity.objects.create(customer=customer, value=maturity, since=timezone.now())
+    return customer
+
+
+def test_filter_by_scores_and_maturity_within_what_one_may_see(world, as_user):
+    _scored(world.owner, "核心风险客户", "core", "at_risk", maturity="3k")
+    _scored(world.owner, "普通健康客户", "ordinary", "healthy", maturity="2")
+    _scored(world.outsider, "别组核心风险客户", "core", "at_risk", maturity="3k")
+    client = as_user(world.owner)
+
+    def names(**query):
+        body = client.get(url("list"), query).content.decode()
+        return {n for n in ("核心风险客户", "普通健康客户", "别组核心风险客户") if n in body}
+
+    assert names(value_tier="core") == {"核心风险客户"}
+    assert names(health="healthy") == {"普通健康客户"}
+    assert names(maturity="3k") == {"核心风险客户"}
+    assert names(value_tier="core", health="healthy") == set()
+    page = client.get(url("list"), {"value_tier": "core"}).content.decode()
+    assert "At risk · 42" in page and "tone-bad" in page  # the health column
+    bad = client.get(url("list"), {"value_tier": "gold"})
+    assert bad.status_code == 400 and "Value tier" in bad.content.decode()
+
+
+def test_list_page_costs_the_same_queries_however_many_rows(
+    world, as_user, django_assert_max_num_queries
+):
+    for i in range(30):
+        customer = _scored(world.owner, f"客户{i}", "core", "healthy")
+        customer.tags.add(Tag.objects.get_or_create(name="老客户")[0])
+    client = as_user(world.owner)
+    client.get(url("list"))  # session and permission caches warm
+    with django_assert_max_num_queries(8):  # not one query per row (is_strategic, scores)
+        page = client.get(url("list")).content.decode()
+    assert page.count("tone-good") >= 30
 
 
 def test_unknown_sort_gives_clear_error_and_default_order(world, as_user):
