@@ -150,6 +150,9 @@ def test_filter_by_scores_and_maturity_within_what_one_may_see(world, as_user):
     assert names(value_tier="core", health="healthy") == set()
     page = client.get(url("list"), {"value_tier": "core"}).content.decode()
     assert "At risk · 42" in page and "tone-bad" in page  # the health column
+    partial = client.get(url("list"), {"health": "at_risk"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode()  # what the filter bar swaps in
+    assert "At risk · 42" in partial.content.decode()
     bad = client.get(url("list"), {"value_tier": "gold"})
     assert bad.status_code == 400 and "Value tier" in bad.content.decode()
 
