@@ -213,8 +213,11 @@ def filter_scores(
             code = ""
         elif code in choices.DIMENSION_CHOICES[dim].values:
             qs = qs.filter(**{column: code})
-        else:
+        else:  # a hand-made link: say so rather than show the code as a label
             qs = qs.none()
+            unknown = _("unknown value “%(code)s”") % {"code": code[:40]}
+            applied.append((dimension_label(dim), unknown))
+            continue
         applied.append((dimension_label(dim), code_label(dim, code)))
     return qs, applied
 

@@ -624,6 +624,7 @@ def test_drill_down_filters_by_code(book, as_user):
     assert matrix.status_code == 200
     bogus = client.get(url("classification_customers") + "?value_tier=shoes")
     assert bogus.context["count"] == 0
+    assert bogus.context["title"] == "Value tier: unknown value “shoes”"
 
 
 def _sheet_text(body: bytes) -> tuple[str, str]:
