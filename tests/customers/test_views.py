@@ -126,7 +126,7 @@ def _scored(owner, name, value_tier, health, maturity=None):
     CustomerScore.objects.create(
         customer=customer, standard_version=1, as_of="2025-06-30",
         computed_at="2025-06-30T02:30:00Z", sales=Decimal("150000"), profit=0,
-        value_tier=value_tier, matrix=f"{value_tier}_stable", health_grade=health,
+        value_tier=value_tier, matrix=f"{value_tier}_mid", health_grade=health,
         health_score=42,
     )  # fmt: skip
     if maturity:
@@ -150,6 +150,7 @@ def test_filter_by_scores_and_maturity_within_what_one_may_see(world, as_user):
     assert names(value_tier="core", health="healthy") == set()
     page = client.get(url("list"), {"value_tier": "core"}).content.decode()
     assert "At risk · 42" in page and "tone-bad" in page  # the health column
+    assert "Core, stable" in page  # value × potential
     partial = client.get(url("list"), {"health": "at_risk"}, HTTP_HX_REQUEST="true")
     assert "<html" not in partial.content.decode()  # what the filter bar swaps in
     assert "At risk · 42" in partial.content.decode()
@@ -650,6 +651,19 @@ def test_export_contains_only_visible_rows_and_neutralises_formulas(world, as_us
     names = {row[1] for row in rows[1:]}
     assert names == {world.customer.name, "'=cmd|' /C calc'!A0"}
     assert any(row[6] == "'+SUM(A1)" for row in rows[1:])
+
+
+def test_export_carries_the_scores_and_follows_the_score_filters(world, as_user):
+    _scored(world.owner, "核心风险客户", "core", "at_risk", maturity="3k")
+    rows = _csv(as_user(world.owner).get(url("export"), {"health": "at_risk"}))
+    header, *body = rows
+    assert [row[1] for row in body] == ["核心风险客户"]
+    cell = dict(zip(header, body[0], strict=False))
+    assert cell["Value × potential"] == "Core, stable"
+    assert cell["Health grade"] == "At risk" and cell["Health score"] == "42"
+    assert cell["Maturity class"] == "Key 3 — KP with clear intent"
+    unscored = dict(zip(header, _csv(as_user(world.owner).get(url("export")))[-1], strict=False))
+    assert unscored["Value × potential"] == "" and unscored["Health score"] == ""
 
 
 def test_export_follows_filters(world, as_user):
