@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +27,7 @@ from guanxi.accounts.models import Role, User
 from guanxi.accounts.visibility import customer_visibility_q, reachable_owner_ids_q
 from guanxi.customers import selectors as customer_selectors
 from guanxi.customers.models import Customer, Interaction
-from guanxi.scoring.choices import Maturity
+from guanxi.scoring.choices import Matrix, Maturity
 from guanxi.scoring.models import CustomerScore
 
 from .calllist import due_counts
@@ -101,6 +101,7 @@ class LineRow:
     slot: str
     maturity: str  # current class ("" = never classified); the line keeps the build's
     maturity_label: str
+    tier: str  # the customer's value × potential label ("" = not assessed)
     reason: str
     overdue_days: int
     overdue_label: str
@@ -120,6 +121,7 @@ LINE_COLUMNS = (
     "rep__id", "rep__username", "rep__display_name", "rep__first_name", "rep__last_name",
 )  # fmt: skip
 
+MATRIX_LABELS = dict(Matrix.choices)
 MATURITY_LABELS = {
     "3k": gettext_lazy("Key 3"),
     "3o": gettext_lazy("Ordinary 3"),
@@ -143,7 +145,7 @@ def _visible_lines(user: User, day: dt.date) -> QuerySet[CallListLine]:
     since = day_start(day)
     done = Interaction.objects.filter(customer=OuterRef("customer_id"), occurred_at__gte=since)
     return (
-        qs.annotate(done=Exists(done))
+        qs.annotate(done=Exists(done), tier=F("customer__score__matrix"))
         .select_related("customer", "customer__maturity", "rep")
         .only(*LINE_COLUMNS)
     )
@@ -166,6 +168,7 @@ def _rows(lines: Iterable[CallListLine], day: dt.date) -> list[LineRow]:
                 slot=line.slot,
                 maturity=maturity,
                 maturity_label=maturity_label(maturity),
+                tier=str(MATRIX_LABELS.get(line.tier, "")) if line.tier else "",
                 reason=reason_text(line, day),
                 overdue_days=overdue,
                 overdue_label=ngettext("overdue %(n)s day", "overdue %(n)s days", overdue)

@@ -177,6 +177,7 @@ def _row(rank, done):
         slot="am_golden",
         maturity="",
         maturity_label="",
+        tier="",
         reason="",
         overdue_days=0,
         overdue_label="",

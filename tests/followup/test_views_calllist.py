@@ -3,6 +3,7 @@ rollover, the build button, visibility per persona, query count; the follow-up
 badge of the customer page and the customer-list filter."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from guanxi.followup import page_selectors
 from guanxi.followup.calllist import calllists_build
 from guanxi.followup.models import CallListLine, CallListRun, RepCapacity
 from guanxi.followup.recompute import followups_recompute
+from guanxi.scoring.models import CustomerScore
 from tests.factories import InteractionFactory, UserFactory
 
 from .conftest import at
@@ -54,6 +56,17 @@ def test_rep_sees_own_list_grouped_with_reason_and_progress(world, clock, client
     assert "Class 0" in html  # never classified
     # another team's customer is never on it
     assert world.other_customer.name not in html
+
+
+def test_each_line_shows_the_customers_value_and_potential(world, clock, client):
+    CustomerScore.objects.create(
+        customer=world.customer, standard_version=1, as_of=DAY, computed_at=at(DAY),
+        sales=0, profit=0, value_tier="core", matrix="core_high",
+    )  # fmt: skip
+    build()
+    html = page(client, world.owner).content.decode()
+    badge = re.search(r'class="badge text-bg-light border call-tier"[^>]*>([^<]*)<', html)
+    assert badge and badge.group(1) == "Core, high potential"
 
 
 def test_done_state_counts_interactions_since_the_day_started(world, clock, client, make_customer):
