@@ -9,6 +9,7 @@ from django.utils import timezone
 from guanxi.accounts.models import Role, Team, User
 from guanxi.customers.models import Contact, Customer, Interaction, Need, Order
 from guanxi.customers.numbering import reserve_customer_numbers
+from guanxi.scoring.models import CustomerScore
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -87,3 +88,17 @@ class NeedFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     description = "产能扩张需要新设备"
     owner = factory.LazyAttribute(lambda o: o.customer.owner)
+
+
+class CustomerScoreFactory(factory.django.DjangoModelFactory):
+    """Stored scores as a run leaves them; pass the dimensions a test reads."""
+
+    class Meta:
+        model = CustomerScore
+
+    customer = factory.SubFactory(CustomerFactory)
+    standard_version = 1
+    as_of = factory.LazyFunction(timezone.localdate)
+    computed_at = factory.LazyFunction(timezone.now)
+    sales = Decimal("0")
+    profit = Decimal("0")

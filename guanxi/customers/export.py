@@ -19,7 +19,6 @@ from guanxi.dataio.exports import (
     safe_cell,
     user_col,
 )
-from guanxi.scoring.choices import HealthGrade, Matrix, Maturity
 
 from . import selectors
 from .filters import CUSTOMER_SORTS, CustomerFilter
@@ -60,25 +59,9 @@ CUSTOMER_EXPORT = ExportSpec(
         Column(header=_("Created"), fields=("created_at",), kind="datetime"),
         Column(header=_("Updated"), fields=("updated_at",), kind="datetime"),
         # the stored scores the list shows, and the maturity class (guanxi/scoring)
-        Column(
-            header=_("Value × potential"),
-            fields=("score__matrix",),
-            kind="choice",
-            choices=Matrix.choices,
-        ),
-        Column(
-            header=_("Health grade"),
-            fields=("score__health_grade",),
-            kind="choice",
-            choices=HealthGrade.choices,
-        ),
-        Column(header=_("Health score"), fields=("score__health_score",), kind="number"),
-        Column(
-            header=_("Maturity class"),
-            fields=("maturity__value",),
-            kind="choice",
-            choices=Maturity.choices,
-        ),
+        *(field_col(Customer, f) for f in ("score__matrix", "score__health_grade")),
+        field_col(Customer, "score__health_score", kind="number"),
+        field_col(Customer, "maturity__value"),
     ),
     enrich=_tags,
     extra_headers=(Customer._meta.get_field("tags").verbose_name,),

@@ -8,8 +8,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from guanxi.customers.models import Customer, OwnershipChange, Tag
-from guanxi.scoring.models import CustomerMaturity, CustomerScore
-from tests.factories import CustomerFactory, UserFactory
+from guanxi.scoring.models import CustomerMaturity
+from tests.factories import CustomerFactory, CustomerScoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,11 +85,7 @@ def test_list_and_filters(world, api_as):
 def test_filters_by_stored_scores_and_maturity(world, api_as):
     def scored(owner, value_tier, health, maturity):
         customer = CustomerFactory(owner=owner)
-        CustomerScore.objects.create(
-            customer=customer, standard_version=1, as_of="2025-06-30",
-            computed_at="2025-06-30T02:30:00Z", sales=0, profit=0, value_tier=value_tier,
-            health_grade=health,
-        )  # fmt: skip
+        CustomerScoreFactory(customer=customer, value_tier=value_tier, health_grade=health)
         CustomerMaturity.objects.create(customer=customer, value=maturity, since=timezone.now())
         return customer.pk
 

@@ -15,8 +15,8 @@ from guanxi.customers import services
 from guanxi.customers.export import safe_cell
 from guanxi.customers.forms import CustomerEditForm
 from guanxi.customers.models import Contact, Customer, Interaction, Need, Order, Tag
-from guanxi.scoring.models import CustomerMaturity, CustomerScore
-from tests.factories import ContactFactory, CustomerFactory, NeedFactory
+from guanxi.scoring.models import CustomerMaturity
+from tests.factories import ContactFactory, CustomerFactory, CustomerScoreFactory, NeedFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,11 +123,9 @@ def test_filter_by_tag(world, as_user):
 def _scored(owner, name, value_tier, health, maturity=None):
     """A customer of `owner` with stored scores (and a maturity class)."""
     customer = CustomerFactory(owner=owner, name=name)
-    CustomerScore.objects.create(
-        customer=customer, standard_version=1, as_of="2025-06-30",
-        computed_at="2025-06-30T02:30:00Z", sales=Decimal("150000"), profit=0,
-        value_tier=value_tier, matrix=f"{value_tier}_mid", health_grade=health,
-        health_score=42,
+    CustomerScoreFactory(
+        customer=customer, sales=Decimal("150000"), value_tier=value_tier,
+        matrix=f"{value_tier}_mid", health_grade=health, health_score=42,
     )  # fmt: skip
     if maturity:
         CustomerMaturity.objects.create(customer=customer, value=maturity, since=timezone.now())

@@ -13,8 +13,7 @@ from guanxi.followup import page_selectors
 from guanxi.followup.calllist import calllists_build
 from guanxi.followup.models import CallListLine, CallListRun, RepCapacity
 from guanxi.followup.recompute import followups_recompute
-from guanxi.scoring.models import CustomerScore
-from tests.factories import InteractionFactory, UserFactory
+from tests.factories import CustomerScoreFactory, InteractionFactory, UserFactory
 
 from .conftest import at
 
@@ -59,10 +58,7 @@ def test_rep_sees_own_list_grouped_with_reason_and_progress(world, clock, client
 
 
 def test_each_line_shows_the_customers_value_and_potential(world, clock, client):
-    CustomerScore.objects.create(
-        customer=world.customer, standard_version=1, as_of=DAY, computed_at=at(DAY),
-        sales=0, profit=0, value_tier="core", matrix="core_high",
-    )  # fmt: skip
+    CustomerScoreFactory(customer=world.customer, value_tier="core", matrix="core_high")
     build()
     html = page(client, world.owner).content.decode()
     badge = re.search(r'class="badge text-bg-light border call-tier"[^>]*>([^<]*)<', html)
